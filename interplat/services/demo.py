@@ -1,0 +1,348 @@
+"""The demo data a new user sees after ``make run`` (idempotent: safe to run again)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from ..models import (
+    AutomatedKind,
+    AutomatedMessage,
+    Channel,
+    MessageKind,
+    ScheduleInterval,
+    SenderKind,
+    ShortLink,
+    StoreLocation,
+    Ticket,
+    TicketStatus,
+    User,
+    utcnow,
+)
+from . import customers, enterprises, links, messages, tickets, users
+
+DEMO_PASSWORD = "interplat-demo"
+
+ENTERPRISES = [
+    {
+        "slug": "symphony",
+        "name": "Symphony Financial, Inc.",
+        "brand_name": "Symphony Financial",
+        "tagline": "Banking in harmony with your life",
+        "reference_prefix": "SYM",
+        "primary_color": "#1F3A93",
+        "accent_color": "#C9A227",
+        "logo_url": "/brands/symphony.svg",
+        "timezone": "America/Los_Angeles",
+        "contact_phone": "+14155550100",
+        "contact_email": "help@symphony.demo",
+        "staff": [
+            ("olivia@symphony.demo", "Olivia Grant", "owner"),
+            ("carlos@symphony.demo", "Carlos Rivera", "csr"),
+            ("priya@symphony.demo", "Priya Shah", "csr"),
+        ],
+        "stores": [
+            ("Downtown branch", "1 Market St", "San Francisco", "CA", 37.7937, -122.3950),
+            ("Oakland branch", "1 Broadway", "Oakland", "CA", 37.7955, -122.2760),
+        ],
+        "customers": [
+            ("+14155550132", "Dana", "Whitfield", "dana.whitfield@example.com"),
+            ("+14155550147", "Marcus", "Lee", "marcus.lee@example.com"),
+            ("+16505550161", "Aisha", "Karim", "aisha.karim@example.com"),
+            ("+14155550178", "Peter", "Novak", "peter.novak@example.com"),
+            ("+16505550193", "Grace", "Okafor", "grace.okafor@example.com"),
+            ("+14155550114", "Omar", "Haddad", "omar.haddad@example.com"),
+        ],
+        "conversations": [
+            (
+                "waiting",
+                Channel.IVR,
+                ["Hi, I was just on the phone about a card payment that was declined."],
+            ),
+            ("waiting", Channel.WEBSITE, ["Can I raise the daily limit on my debit card?"]),
+            (
+                "assigned",
+                Channel.IVR,
+                [
+                    "Hello, I need a copy of my last statement.",
+                    "csr:Of course! I can send it right here in the chat. Which account?",
+                    "The checking account ending 2231.",
+                ],
+            ),
+            (
+                "assigned",
+                Channel.APP,
+                [
+                    "Is the Oakland branch open on Saturday?",
+                    "csr:It is, from 9 am to 1 pm. Anything else I can help with?",
+                ],
+            ),
+            (
+                "resolved",
+                Channel.IVR,
+                [
+                    "My new card has not arrived yet.",
+                    "csr:I'm sorry about that. I've ordered a replacement by express mail.",
+                    "Thank you, that's great!",
+                ],
+            ),
+            ("abandoned", Channel.SMS, ["Hello? I have a question about my mortgage."]),
+        ],
+        "welcome": "Welcome to Symphony Financial, {first_name}! A specialist will be with you shortly.",
+    },
+    {
+        "slug": "ticket4me",
+        "name": "Ticket4Me LLC",
+        "brand_name": "Ticket4Me",
+        "tagline": "Every seat, every show",
+        "reference_prefix": "T4M",
+        "primary_color": "#D64527",
+        "accent_color": "#17A398",
+        "logo_url": "/brands/ticket4me.svg",
+        "timezone": "America/New_York",
+        "contact_phone": "+12125550100",
+        "contact_email": "support@ticket4me.demo",
+        "staff": [
+            ("tom@ticket4me.demo", "Tom Becker", "owner"),
+            ("tina@ticket4me.demo", "Tina Lopez", "csr"),
+            ("max@ticket4me.demo", "Max Weber", "csr"),
+        ],
+        "stores": [
+            ("Box office Midtown", "4 Penn Plaza", "New York", "NY", 40.7505, -73.9934),
+        ],
+        "customers": [
+            ("+12125550187", "Leo", "Martins", "leo.martins@example.com"),
+            ("+13125550199", "Sofia", "Rossi", "sofia.rossi@example.com"),
+            ("+12125550121", "Ben", "Carter", "ben.carter@example.com"),
+            ("+16465550154", "Yuki", "Tanaka", "yuki.tanaka@example.com"),
+        ],
+        "conversations": [
+            ("waiting", Channel.IVR, ["My tickets for Friday's concert never arrived by email."]),
+            (
+                "assigned",
+                Channel.SOCIAL,
+                [
+                    "Can I swap my seats to the balcony?",
+                    "csr:Let me check what is available for you.",
+                ],
+            ),
+            (
+                "resolved",
+                Channel.WEBSITE,
+                [
+                    "How do I get a refund for a cancelled show?",
+                    "csr:Refunds go back to your card within 5 days. I've started it for you.",
+                ],
+            ),
+            ("abandoned", Channel.IVR, ["Hi, is anyone there?"]),
+        ],
+        "welcome": "Hi {first_name}, thanks for contacting Ticket4Me! We'll be right with you.",
+    },
+]
+
+
+@dataclass
+class SeedSummary:
+    created: list[str] = field(default_factory=list)
+    customer_links: dict[str, str] = field(default_factory=dict)
+
+
+def seed_demo(*, session: Session, now: dt.datetime | None = None) -> SeedSummary:
+    """Create the two demo enterprises if missing; always return a working customer link."""
+    now = now or utcnow()
+    summary = SeedSummary()
+    for spec in ENTERPRISES:
+        enterprise = enterprises.find_enterprise_by_slug(session=session, slug=str(spec["slug"]))
+        if enterprise is None:
+            _seed_enterprise(session, spec, now)
+            summary.created.append(str(spec["brand_name"]))
+            enterprise = enterprises.find_enterprise_by_slug(
+                session=session, slug=str(spec["slug"])
+            )
+        assert enterprise is not None
+        summary.customer_links[enterprise.brand_name] = _demo_link_code(session, enterprise.id, now)
+    return summary
+
+
+def _seed_enterprise(session: Session, spec: dict, now: dt.datetime) -> None:
+    keys = ("slug", "name", "brand_name", "reference_prefix", "timezone")
+    brand_keys = (
+        "tagline",
+        "primary_color",
+        "accent_color",
+        "logo_url",
+        "contact_phone",
+        "contact_email",
+    )
+    enterprise = enterprises.create_enterprise(
+        session=session, **{k: spec[k] for k in keys}, **{k: spec[k] for k in brand_keys}
+    )
+    listing = enterprises.default_listing(session=session, enterprise_id=enterprise.id)
+    staff = [
+        users.create_user(
+            session=session,
+            enterprise_id=enterprise.id,
+            email=email,
+            full_name=name,
+            role=role,
+            password=DEMO_PASSWORD,
+        )
+        for email, name, role in spec["staff"]
+    ]
+    csrs = [u for u in staff if u.role == "csr"]
+    for name, address, city, region, lat, lng in spec["stores"]:
+        session.add(
+            StoreLocation(
+                enterprise_id=enterprise.id,
+                name=name,
+                address=address,
+                city=city,
+                region=region,
+                latitude=lat,
+                longitude=lng,
+            )
+        )
+    for weekday in range(5):
+        for start, end in ((8 * 60, 12 * 60), (13 * 60, 18 * 60)):
+            session.add(
+                ScheduleInterval(
+                    enterprise_id=enterprise.id,
+                    listing_id=listing.id,
+                    weekday=weekday,
+                    start_minute=start,
+                    end_minute=end,
+                )
+            )
+    session.add(
+        AutomatedMessage(
+            enterprise_id=enterprise.id,
+            listing_id=listing.id,
+            kind=AutomatedKind.WELCOME,
+            body=spec["welcome"],
+        )
+    )
+    people = [
+        customers.find_or_create_customer(
+            session=session,
+            enterprise_id=enterprise.id,
+            phone=phone,
+            first_name=first,
+            last_name=last,
+            email=email,
+        )[0]
+        for phone, first, last, email in spec["customers"]
+    ]
+    for i, (state, source, lines) in enumerate(spec["conversations"]):
+        started = now - dt.timedelta(hours=2 * (len(spec["conversations"]) - i), minutes=7 * i)
+        _seed_conversation(
+            session,
+            enterprise.id,
+            listing.id,
+            people[i],
+            csrs[i % len(csrs)],
+            state,
+            source,
+            lines,
+            started,
+        )
+
+
+def _seed_conversation(
+    session, enterprise_id, listing_id, customer, csr, state, source, lines, started
+) -> None:  # type: ignore[no-untyped-def]
+    ticket, _ = tickets.open_ticket(
+        session=session,
+        enterprise_id=enterprise_id,
+        customer_id=customer.id,
+        source=source,
+        listing_id=listing_id,
+        now=started,
+    )
+    clock = started
+    for line in lines:
+        clock += dt.timedelta(minutes=2)
+        if line.startswith("csr:"):
+            if ticket.status == TicketStatus.WAITING:
+                tickets.assign_ticket(
+                    session=session,
+                    ticket=ticket,
+                    user_id=csr.id,
+                    now=clock - dt.timedelta(minutes=1),
+                )
+            messages.post_message(
+                session=session,
+                ticket=ticket,
+                sender_kind=SenderKind.CSR,
+                sender_user_id=csr.id,
+                body=line[4:],
+                now=clock,
+            )
+        else:
+            messages.post_message(
+                session=session,
+                ticket=ticket,
+                sender_kind=SenderKind.CUSTOMER,
+                body=line,
+                kind=MessageKind.TEXT,
+                now=clock,
+            )
+    clock += dt.timedelta(minutes=3)
+    if state in ("assigned", "resolved") and ticket.status == TicketStatus.WAITING:
+        tickets.assign_ticket(session=session, ticket=ticket, user_id=csr.id, now=clock)
+    if state == "resolved":
+        tickets.end_ticket(
+            session=session,
+            ticket=ticket,
+            outcome=TicketStatus.RESOLVED,
+            actor_user_id=csr.id,
+            now=clock,
+        )
+        tickets.rate_ticket(
+            session=session,
+            ticket=ticket,
+            rating=5,
+            comment="Quick and friendly.",
+            now=clock + dt.timedelta(minutes=1),
+        )
+    elif state == "abandoned":
+        tickets.end_ticket(
+            session=session,
+            ticket=ticket,
+            outcome=TicketStatus.ABANDONED,
+            now=clock + dt.timedelta(minutes=30),
+        )
+
+
+def _demo_link_code(session: Session, enterprise_id, now: dt.datetime) -> str:  # type: ignore[no-untyped-def]
+    """A live link to the enterprise's first waiting demo ticket (renewed when expired)."""
+    ticket = session.exec(
+        select(Ticket)
+        .where(Ticket.enterprise_id == enterprise_id, Ticket.status == TicketStatus.WAITING)
+        .order_by(col(Ticket.number))
+    ).first()
+    if ticket is None:
+        return ""
+    link = session.exec(
+        select(ShortLink)
+        .where(ShortLink.ticket_id == ticket.id, col(ShortLink.revoked_at).is_(None))
+        .order_by(col(ShortLink.created_at).desc())
+    ).first()
+    if link is None or (link.expires_at is not None and link.expires_at <= now):
+        link = links.create_short_link(
+            session=session,
+            enterprise_id=enterprise_id,
+            channel=Channel.SMS,
+            ticket_id=ticket.id,
+            customer_id=ticket.customer_id,
+            ttl=dt.timedelta(days=30),
+            now=now,
+        )
+    return link.code
+
+
+def demo_logins(session: Session) -> list[tuple[str, str, str]]:
+    """(enterprise, email, role) of every demo account, for the README and the run banner."""
+    rows = session.exec(select(User).where(col(User.email).like("%.demo"))).all()
+    return [(str(u.enterprise_id), u.email, u.role) for u in rows]

@@ -1,0 +1,104 @@
+"""Enterprises (tenants) and the brand their customer pages wear."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from ..models import Enterprise, Listing
+from .errors import Conflict, NotFound, ValidationFailed
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
+COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+@dataclass(frozen=True)
+class BrandPublic:
+    """What a customer page needs to look like the enterprise."""
+
+    enterprise_id: str
+    slug: str
+    brand_name: str
+    tagline: str
+    logo_url: str
+    primary_color: str
+    accent_color: str
+
+
+def create_enterprise(
+    *,
+    session: Session,
+    slug: str,
+    name: str,
+    brand_name: str,
+    reference_prefix: str,
+    timezone: str = "UTC",
+    **brand: str,
+) -> Enterprise:
+    """A new tenant with its default listing."""
+    if not SLUG_RE.match(slug):
+        raise ValidationFailed("Use lowercase letters, digits and dashes.", field="slug")
+    if not PREFIX_RE.match(reference_prefix):
+        raise ValidationFailed(
+            "The reference prefix is 2–6 capital letters or digits.", field="reference_prefix"
+        )
+    for key in ("primary_color", "accent_color"):
+        if key in brand and not COLOR_RE.match(brand[key]):
+            raise ValidationFailed("Colours are written #RRGGBB.", field=key)
+    taken = session.exec(
+        select(Enterprise).where(
+            (Enterprise.slug == slug) | (Enterprise.reference_prefix == reference_prefix)
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict("That slug or reference prefix is already used.")
+    enterprise = Enterprise(
+        slug=slug,
+        name=name,
+        brand_name=brand_name,
+        reference_prefix=reference_prefix,
+        timezone=timezone,
+        **brand,
+    )
+    session.add(enterprise)
+    session.add(
+        Listing(enterprise_id=enterprise.id, name=brand_name, timezone=timezone, is_default=True)
+    )
+    session.flush()
+    return enterprise
+
+
+def get_enterprise(*, session: Session, enterprise_id: uuid.UUID) -> Enterprise:
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound("Enterprise not found.")
+    return enterprise
+
+
+def find_enterprise_by_slug(*, session: Session, slug: str) -> Enterprise | None:
+    return session.exec(select(Enterprise).where(Enterprise.slug == slug)).first()
+
+
+def default_listing(*, session: Session, enterprise_id: uuid.UUID) -> Listing:
+    listing = session.exec(
+        select(Listing).where(Listing.enterprise_id == enterprise_id, Listing.is_default)
+    ).first()
+    if listing is None:
+        raise NotFound("The enterprise has no default listing.")
+    return listing
+
+
+def brand_of(enterprise: Enterprise) -> BrandPublic:
+    return BrandPublic(
+        enterprise_id=str(enterprise.id),
+        slug=enterprise.slug,
+        brand_name=enterprise.brand_name,
+        tagline=enterprise.tagline,
+        logo_url=enterprise.logo_url,
+        primary_color=enterprise.primary_color,
+        accent_color=enterprise.accent_color,
+    )
