@@ -19,6 +19,10 @@ class LinkExpired(DomainError):
     code = "link_expired"
     http_status = 410
 
+    def __init__(self, message: str, *, enterprise: Enterprise) -> None:
+        super().__init__(message)
+        self.enterprise = enterprise
+
 
 @dataclass(frozen=True)
 class LinkTarget:
@@ -54,20 +58,21 @@ def create_short_link(
     return link
 
 
-def open_short_link(*, session: Session, code: str, now: dt.datetime | None = None) -> LinkTarget:
-    """Follow a link: count the visit and return what it points to."""
+def open_short_link(
+    *, session: Session, code: str, count_visit: bool = True, now: dt.datetime | None = None
+) -> LinkTarget:
+    """Follow a link and return what it points to (``LinkExpired`` carries the brand)."""
     now = now or utcnow()
-    link = session.exec(select(ShortLink).where(ShortLink.code == code)).first()
-    if link is None:
+    link = session.exec(select(ShortLink).where(ShortLink.code == code[:64])).first()
+    enterprise = session.get(Enterprise, link.enterprise_id) if link else None
+    if link is None or enterprise is None:
         raise NotFound("This chat link does not exist.")
     if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= now):
-        raise LinkExpired("This chat link has expired.")
-    enterprise = session.get(Enterprise, link.enterprise_id)
-    if enterprise is None:
-        raise NotFound("This chat link does not exist.")
-    link.open_count += 1
-    link.first_opened_at = link.first_opened_at or now
-    session.add(link)
+        raise LinkExpired("This chat link has expired.", enterprise=enterprise)
+    if count_visit:
+        link.open_count += 1
+        link.first_opened_at = link.first_opened_at or now
+        session.add(link)
     ticket = session.get(Ticket, link.ticket_id) if link.ticket_id else None
     customer = session.get(Customer, link.customer_id) if link.customer_id else None
     return LinkTarget(enterprise=enterprise, ticket=ticket, customer=customer, channel=link.channel)

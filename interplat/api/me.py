@@ -1,0 +1,59 @@
+"""Login sessions over REST, for back-office scripts and the API docs' "Authorize" button."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from ..config import get_settings
+from ..services import access, auth
+from .deps import PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginBody(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class SessionPublic(BaseModel):
+    token: str
+    expires_at: dt.datetime
+
+
+class PrincipalPublic(BaseModel):
+    user_id: str
+    enterprise_id: str
+    enterprise_name: str
+    full_name: str
+    email: str
+    role: str
+
+
+@router.post("/login", response_model=SessionPublic)
+def login(body: LoginBody, session: SessionDep) -> SessionPublic:
+    """Exchange email and password for a bearer token."""
+    result = auth.log_in(
+        session=session,
+        email=body.email,
+        password=body.password,
+        ttl_hours=get_settings().session_ttl_hours,
+    )
+    return SessionPublic(token=result.token, expires_at=result.expires_at)
+
+
+@router.get("/me", response_model=PrincipalPublic)
+def me(principal: PrincipalDep) -> PrincipalPublic:
+    """Who the bearer token belongs to."""
+    access.require_workspace(principal)
+    return PrincipalPublic(
+        user_id=str(principal.user_id),
+        enterprise_id=str(principal.enterprise_id),
+        enterprise_name=principal.enterprise_name,
+        full_name=principal.full_name,
+        email=principal.email,
+        role=principal.role,
+    )

@@ -1,0 +1,61 @@
+"""Small building blocks shared by pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def empty_state(icon: str, title: str, text: str, **props) -> rx.Component:
+    """What a page shows before it has anything to list."""
+    return rx.center(
+        rx.vstack(
+            rx.center(
+                rx.icon(icon, size=28, color=rx.color("accent", 11)),
+                width="56px",
+                height="56px",
+                border_radius="50%",
+                background=rx.color("accent", 3),
+            ),
+            rx.heading(title, size="4"),
+            rx.text(text, color_scheme="gray", size="2", text_align="center", max_width="420px"),
+            align="center",
+            spacing="3",
+        ),
+        padding="64px 16px",
+        border=f"1px dashed {rx.color('gray', 6)}",
+        border_radius="12px",
+        width="100%",
+        **props,
+    )
+
+
+def stat_card(label: str, value: rx.Var | str | int, icon: str, testid: str) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.text(label, size="2", color_scheme="gray"),
+                rx.heading(value, size="7", data_testid=testid),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.icon(icon, size=22, color=rx.color("accent", 10)),
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def presence_dot(presence: rx.Var) -> rx.Component:
+    return rx.box(
+        width="9px",
+        height="9px",
+        border_radius="50%",
+        flex_shrink="0",
+        background=rx.match(
+            presence,
+            ("online", rx.color("grass", 9)),
+            ("away", rx.color("amber", 9)),
+            rx.color("gray", 8),
+        ),
+    )

@@ -1,0 +1,144 @@
+"""The staff layout: sidebar navigation, live header, content."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from .. import routes
+from ..services.access import Permission
+from ..state.auth import AuthState
+from ..state.live import LiveState
+from .common import presence_dot
+
+
+def _nav_link(item: routes.NavItem) -> rx.Component:
+    active = rx.State.router.page.path == item.path
+    link = rx.link(
+        rx.hstack(
+            rx.icon(item.icon, size=18),
+            rx.text(item.label, size="2", weight="medium"),
+            spacing="3",
+            align="center",
+            padding="8px 12px",
+            border_radius="8px",
+            width="100%",
+            color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 11)),
+            background=rx.cond(active, rx.color("accent", 3), "transparent"),
+            _hover={"background": rx.color("gray", 3)},
+        ),
+        href=item.path,
+        underline="none",
+        width="100%",
+        data_testid=f"nav-{item.path.strip('/')}",
+    )
+    if item.permission == Permission.EDIT_SETTINGS:
+        return rx.cond(AuthState.is_admin, link)
+    return link
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.image(src="/interplat-mark.svg", width="28px", height="28px"),
+            rx.heading("Interplat", size="4"),
+            align="center",
+            spacing="2",
+            padding="4px 8px 16px",
+        ),
+        rx.text(
+            AuthState.enterprise_name,
+            size="1",
+            weight="bold",
+            color_scheme="gray",
+            padding="0 12px 8px",
+            text_transform="uppercase",
+            letter_spacing="0.04em",
+            data_testid="enterprise-name",
+        ),
+        *[_nav_link(item) for item in routes.STAFF_NAV],
+        rx.spacer(),
+        spacing="1",
+        width="220px",
+        min_width="220px",
+        height="100vh",
+        padding="16px 12px",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        position="sticky",
+        top="0",
+    )
+
+
+def header(title: str) -> rx.Component:
+    return rx.hstack(
+        rx.heading(title, size="6"),
+        rx.spacer(),
+        rx.badge(
+            rx.icon("inbox", size=14),
+            rx.text("Unserved"),
+            rx.text(LiveState.unserved, weight="bold", data_testid="unserved-count"),
+            color_scheme=rx.cond(LiveState.unserved > 0, "orange", "gray"),
+            size="2",
+            variant="soft",
+        ),
+        rx.select.root(
+            rx.select.trigger(
+                rx.hstack(presence_dot(LiveState.my_presence), rx.text(LiveState.my_presence)),
+                variant="soft",
+                data_testid="presence-select",
+            ),
+            rx.select.content(
+                rx.select.item("Online", value="online", data_testid="presence-online"),
+                rx.select.item("Away", value="away", data_testid="presence-away"),
+            ),
+            value=LiveState.my_presence,
+            on_change=LiveState.set_presence,
+        ),
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.avatar(fallback=AuthState.user_initials, size="1", radius="full"),
+                    rx.text(AuthState.user_name, data_testid="user-name"),
+                    rx.icon("chevron-down", size=14),
+                    variant="ghost",
+                    color_scheme="gray",
+                )
+            ),
+            rx.menu.content(
+                rx.menu.item(rx.text(AuthState.user_email, size="1"), disabled=True),
+                rx.menu.item(rx.text("Role: ", AuthState.user_role, size="1"), disabled=True),
+                rx.menu.separator(),
+                rx.menu.item("Log out", on_click=AuthState.logout, data_testid="logout"),
+            ),
+        ),
+        align="center",
+        spacing="4",
+        width="100%",
+        padding="14px 28px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+    )
+
+
+def staff_page(title: str, *children: rx.Component) -> rx.Component:
+    """A staff page: renders nothing until the guard has identified the user."""
+    return rx.cond(
+        AuthState.user_id != "",
+        rx.hstack(
+            sidebar(),
+            rx.vstack(
+                header(title),
+                rx.box(*children, padding="24px 28px", width="100%", max_width="1200px"),
+                spacing="0",
+                width="100%",
+                min_height="100vh",
+            ),
+            spacing="0",
+            width="100%",
+            align="start",
+        ),
+        rx.center(rx.spinner(size="3"), height="100vh"),
+    )

@@ -1,0 +1,20 @@
+"""The Reflex app: pages, the REST API in front of them, migrations and live updates."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from . import pages, realtime
+from .api import create_api
+from .config import get_settings
+from .db import upgrade_to_head
+
+# Refuse to start with missing or placeholder secrets in production, naming the variable.
+get_settings().check_deployable()
+
+app = rx.App(
+    api_transformer=[create_api()],
+)
+pages.register(app)
+app.register_lifespan_task(upgrade_to_head)
+app.register_lifespan_task(realtime.lifespan)

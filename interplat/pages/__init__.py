@@ -1,0 +1,39 @@
+"""Every page and its route, title and on-load guard."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from .. import routes
+from ..services.access import Permission
+from ..state.auth import AuthState
+from ..state.customer import CustomerChatState
+from ..state.live import LiveState
+from . import customer_chat, dashboard, login, sections
+
+STAFF_PAGES = [
+    (routes.DASHBOARD, "Dashboard", dashboard.dashboard_page, Permission.WORKSPACE),
+    (routes.TICKETS, "Tickets", sections.tickets_page, Permission.WORKSPACE),
+    (routes.CHATS, "Chats", sections.chats_page, Permission.WORKSPACE),
+    (routes.LOOP, "My loop", sections.loop_page, Permission.WORKSPACE),
+    (routes.OFFERS, "Offers", sections.offers_page, Permission.WORKSPACE),
+    (routes.BLASTS, "Blasts", sections.blasts_page, Permission.WORKSPACE),
+    (routes.PAYMENTS, "Payments", sections.payments_page, Permission.WORKSPACE),
+    (routes.SETTINGS, "Settings", sections.settings_page, Permission.EDIT_SETTINGS),
+]
+
+
+def register(app: rx.App) -> None:
+    app.add_page(login.index_page, route="/", title="Interplat",
+                 on_load=AuthState.redirect_if_logged_in)
+    app.add_page(login.login_page, route=routes.LOGIN, title="Log in · Interplat",
+                 on_load=AuthState.redirect_if_logged_in)
+    for route, title, page, permission in STAFF_PAGES:
+        app.add_page(
+            page,
+            route=route,
+            title=f"{title} · Interplat",
+            on_load=[AuthState.guard(str(permission)), LiveState.connect],
+        )
+    app.add_page(customer_chat.customer_chat_page, route=routes.CUSTOMER_CHAT, title="Chat",
+                 on_load=CustomerChatState.load)

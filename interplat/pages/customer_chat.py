@@ -1,0 +1,143 @@
+"""The branded chat a customer opens from an SMS link or QR code (phone first)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ..components.customer import brand_header, customer_layout, hosted_mark
+from ..state.customer import CustomerChatState as S
+
+
+def _bubble(message: rx.Var) -> rx.Component:
+    mine = message["sender_kind"] == "customer"
+    return rx.hstack(
+        rx.box(
+            rx.cond(
+                ~mine & (message["sender_name"] != ""),
+                rx.text(message["sender_name"], size="1", weight="bold", color=S.primary_color),
+            ),
+            rx.text(message["body"], size="2", white_space="pre-wrap"),
+            padding="8px 12px",
+            border_radius="14px",
+            max_width="80%",
+            background=rx.cond(mine, S.primary_color, rx.color("gray", 3)),
+            color=rx.cond(mine, "white", rx.color("gray", 12)),
+        ),
+        justify=rx.cond(mine, "end", "start"),
+        width="100%",
+        data_testid="chat-message",
+    )
+
+
+def _thread() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            S.welcome != "",
+            rx.hstack(
+                rx.box(
+                    rx.text(S.brand_name, size="1", weight="bold", color=S.primary_color),
+                    rx.text(S.welcome, size="2", data_testid="welcome-message"),
+                    padding="8px 12px",
+                    border_radius="14px",
+                    max_width="80%",
+                    background=rx.color("gray", 3),
+                ),
+                width="100%",
+            ),
+        ),
+        rx.foreach(S.thread, _bubble),
+        spacing="2",
+        width="100%",
+        padding="16px 12px",
+        flex="1",
+    )
+
+
+def _composer() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.cond(S.send_error != "", rx.text(S.send_error, color_scheme="red", size="1")),
+            rx.hstack(
+                rx.input(
+                    id="chat-body", name="body", placeholder="Type a message", width="100%",
+                    size="3", radius="full", data_testid="chat-input", auto_complete="off",
+                ),
+                rx.icon_button(
+                    rx.icon("send-horizontal"), type="submit", size="3", radius="full",
+                    background=S.primary_color, aria_label="Send", data_testid="chat-send",
+                ),
+                width="100%",
+            ),
+            width="100%",
+            spacing="1",
+        ),
+        on_submit=S.send,
+        reset_on_submit=True,
+        width="100%",
+        padding="8px 12px",
+        border_top=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        bottom="0",
+    )
+
+
+def _ended_or_missing(title: str, text: rx.Var | str) -> rx.Component:
+    return rx.vstack(
+        rx.icon("link-2-off", size=40, color=rx.color("gray", 9)),
+        rx.heading(title, size="5", data_testid="link-problem"),
+        rx.text(text, color_scheme="gray", size="2", text_align="center"),
+        rx.cond(
+            S.contact_phone != "",
+            rx.link(
+                rx.button(rx.icon("phone"), "Call ", S.brand_name, size="3",
+                          background=S.primary_color),
+                href="tel:" + S.contact_phone,
+            ),
+        ),
+        align="center",
+        spacing="3",
+        padding="64px 24px",
+        width="100%",
+        flex="1",
+    )
+
+
+def customer_chat_page() -> rx.Component:
+    return rx.match(
+        S.view_state,
+        ("loading", rx.center(rx.spinner(size="3"), height="100dvh")),
+        (
+            "ok",
+            customer_layout(
+                brand_header(),
+                rx.cond(
+                    S.reference != "",
+                    rx.text("Conversation ", S.reference, size="1", color_scheme="gray",
+                            text_align="center", width="100%", padding_top="8px"),
+                ),
+                _thread(),
+                rx.cond(S.ticket_open, _composer()),
+                hosted_mark(),
+            ),
+        ),
+        (
+            "expired",
+            customer_layout(
+                brand_header(),
+                _ended_or_missing(
+                    "This link has expired",
+                    "For your security, chat links work for a limited time. "
+                    "Call us and we will send you a new one.",
+                ),
+                hosted_mark(),
+            ),
+        ),
+        customer_layout(
+            _ended_or_missing(
+                "We could not find this chat",
+                "Check that the link was copied completely, or ask for a new one.",
+            ),
+            hosted_mark(),
+        ),
+    )

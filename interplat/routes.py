@@ -1,0 +1,53 @@
+"""Every URL of the app in one place, so pages, SMS texts and tests agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .services.access import Permission
+
+LOGIN = "/login"
+DASHBOARD = "/dashboard"
+TICKETS = "/tickets"
+CHATS = "/chats"
+LOOP = "/loop"
+OFFERS = "/offers"
+BLASTS = "/blasts"
+PAYMENTS = "/payments"
+SETTINGS = "/settings"
+CUSTOMER_CHAT = "/c/[link_code]"
+API_PREFIX = "/api"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    path: str
+    icon: str
+    permission: Permission
+
+
+STAFF_NAV = (
+    NavItem("Dashboard", DASHBOARD, "layout-dashboard", Permission.WORKSPACE),
+    NavItem("Tickets", TICKETS, "ticket", Permission.WORKSPACE),
+    NavItem("Chats", CHATS, "messages-square", Permission.WORKSPACE),
+    NavItem("My loop", LOOP, "users", Permission.WORKSPACE),
+    NavItem("Offers", OFFERS, "tag", Permission.WORKSPACE),
+    NavItem("Blasts", BLASTS, "megaphone", Permission.WORKSPACE),
+    NavItem("Payments", PAYMENTS, "credit-card", Permission.WORKSPACE),
+    NavItem("Settings", SETTINGS, "settings", Permission.EDIT_SETTINGS),
+)
+
+
+def chat_path(link_code: str) -> str:
+    """Path of the branded customer chat behind a short link."""
+    return f"/c/{link_code}"
+
+
+def chat_url(base_url: str, link_code: str) -> str:
+    """Absolute URL for SMS, email and QR codes."""
+    return base_url.rstrip("/") + chat_path(link_code)
+
+
+def login_path(next_path: str = "") -> str:
+    return f"{LOGIN}?next={next_path}" if next_path else LOGIN

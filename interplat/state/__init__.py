@@ -1,0 +1,1 @@
+"""Reflex state: thin adapters from UI events to services."""

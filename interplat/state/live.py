@@ -1,0 +1,64 @@
+"""Live figures every staff page shows (queue counts, team presence), pushed by realtime."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from .. import realtime
+from ..db import session_scope
+from ..services import users
+from ..services.errors import DomainError
+from .auth import AuthState
+
+
+class LiveState(rx.State):
+    counts: dict[str, int] = {}
+    team: list[dict[str, str]] = []
+    my_presence: str = "offline"
+    last_event: str = ""
+    events_seen: int = 0
+
+    @rx.var
+    def unserved(self) -> int:
+        return self.counts.get("waiting", 0)
+
+    @rx.event
+    async def connect(self):
+        """After the guard: register this tab for its enterprise's events and load figures."""
+        auth = await self.get_state(AuthState)
+        if not auth.enterprise_id:
+            return
+        realtime.register(
+            self.router.session.client_token, realtime.Client(auth.enterprise_id, "staff")
+        )
+        snapshot = await asyncio.to_thread(realtime.staff_snapshot, auth.enterprise_id)
+        self._apply_snapshot(snapshot)
+        me = next((m for m in self.team if m["user_id"] == auth.user_id), None)
+        self.my_presence = me["presence"] if me else "offline"
+
+    @rx.event
+    async def set_presence(self, presence: str):
+        """The header's online/away switch."""
+        auth = await self.get_state(AuthState)
+        try:
+            principal = auth.principal()
+            with session_scope() as session:
+                users.set_presence(session=session, principal=principal, presence=presence)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        self.my_presence = presence
+        return None
+
+    def apply_event(self, kind: str, data: dict[str, Any], snapshot: dict[str, Any]) -> None:
+        """Called by ``realtime`` when an event of this tab's enterprise arrives."""
+        self.last_event = kind
+        self.events_seen += 1
+        if snapshot:
+            self._apply_snapshot(snapshot)
+
+    def _apply_snapshot(self, snapshot: dict[str, Any]) -> None:
+        self.counts = snapshot["counts"]
+        self.team = snapshot["team"]
