@@ -54,9 +54,7 @@ def clients_for(event: DomainEvent) -> list[tuple[str, Client]]:
 def staff_snapshot(enterprise_id: str) -> dict[str, Any]:
     """The figures a staff header shows, as plain values for state vars."""
     with session_scope() as session:
-        snap = workspace.workspace_snapshot(
-            session=session, enterprise_id=uuid.UUID(enterprise_id)
-        )
+        snap = workspace.workspace_snapshot(session=session, enterprise_id=uuid.UUID(enterprise_id))
     return {"counts": snap.counts, "team": snap.team}
 
 

@@ -11,12 +11,18 @@ def brand_header() -> rx.Component:
     return rx.hstack(
         rx.cond(
             S.logo_url != "",
-            rx.image(src=S.logo_url, height="36px", width="36px", border_radius="8px",
-                     background="white", padding="3px", alt=S.brand_name),
+            rx.image(
+                src=S.logo_url,
+                height="36px",
+                width="36px",
+                border_radius="8px",
+                background="white",
+                padding="3px",
+                alt=S.brand_name,
+            ),
         ),
         rx.vstack(
-            rx.text(S.brand_name, weight="bold", size="3", color="white",
-                    data_testid="brand-name"),
+            rx.text(S.brand_name, weight="bold", size="3", color="white", data_testid="brand-name"),
             rx.text(S.tagline, size="1", color="rgba(255,255,255,0.8)"),
             spacing="0",
         ),
@@ -34,8 +40,13 @@ def brand_header() -> rx.Component:
 
 def hosted_mark() -> rx.Component:
     return rx.text(
-        "hosted by Interplat", size="1", color_scheme="gray", text_align="center",
-        width="100%", padding="6px 0 10px", data_testid="hosted-by",
+        "hosted by Interplat",
+        size="1",
+        color_scheme="gray",
+        text_align="center",
+        width="100%",
+        padding="6px 0 10px",
+        data_testid="hosted-by",
     )
 
 

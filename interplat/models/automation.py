@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import created_at_field, enterprise_fk, flag, id_field, json_field, text_field, when_field
+from .base import (
+    created_at_field,
+    enterprise_fk,
+    flag,
+    id_field,
+    json_field,
+    text_field,
+    when_field,
+)
 
 
-def listing_fk() -> uuid.UUID:
-    return Field(foreign_key="listing.id", index=True, ondelete="CASCADE")  # type: ignore[no-any-return]
+def listing_fk() -> Any:
+    return Field(foreign_key="listing.id", index=True, ondelete="CASCADE")
 
 
 class ScheduleInterval(SQLModel, table=True):
@@ -69,9 +78,7 @@ class AutomatedMessageSent(SQLModel, table=True):
     id: uuid.UUID = id_field()
     enterprise_id: uuid.UUID = enterprise_fk()
     ticket_id: uuid.UUID = Field(foreign_key="ticket.id", index=True, ondelete="CASCADE")
-    automated_message_id: uuid.UUID = Field(
-        foreign_key="automatedmessage.id", ondelete="CASCADE"
-    )
+    automated_message_id: uuid.UUID = Field(foreign_key="automatedmessage.id", ondelete="CASCADE")
     sent_at: dt.datetime = created_at_field()
 
 

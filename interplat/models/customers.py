@@ -8,7 +8,15 @@ import uuid
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import created_at_field, enterprise_fk, flag, id_field, json_field, text_field, when_field
+from .base import (
+    created_at_field,
+    enterprise_fk,
+    flag,
+    id_field,
+    json_field,
+    text_field,
+    when_field,
+)
 
 
 class Customer(SQLModel, table=True):

@@ -24,10 +24,15 @@ STAFF_PAGES = [
 
 
 def register(app: rx.App) -> None:
-    app.add_page(login.index_page, route="/", title="Interplat",
-                 on_load=AuthState.redirect_if_logged_in)
-    app.add_page(login.login_page, route=routes.LOGIN, title="Log in · Interplat",
-                 on_load=AuthState.redirect_if_logged_in)
+    app.add_page(
+        login.index_page, route="/", title="Interplat", on_load=AuthState.redirect_if_logged_in
+    )
+    app.add_page(
+        login.login_page,
+        route=routes.LOGIN,
+        title="Log in · Interplat",
+        on_load=AuthState.redirect_if_logged_in,
+    )
     for route, title, page, permission in STAFF_PAGES:
         app.add_page(
             page,
@@ -35,5 +40,9 @@ def register(app: rx.App) -> None:
             title=f"{title} · Interplat",
             on_load=[AuthState.guard(str(permission)), LiveState.connect],
         )
-    app.add_page(customer_chat.customer_chat_page, route=routes.CUSTOMER_CHAT, title="Chat",
-                 on_load=CustomerChatState.load)
+    app.add_page(
+        customer_chat.customer_chat_page,
+        route=routes.CUSTOMER_CHAT,
+        title="Chat",
+        on_load=CustomerChatState.load,
+    )

@@ -59,12 +59,23 @@ def _composer() -> rx.Component:
             rx.cond(S.send_error != "", rx.text(S.send_error, color_scheme="red", size="1")),
             rx.hstack(
                 rx.input(
-                    id="chat-body", name="body", placeholder="Type a message", width="100%",
-                    size="3", radius="full", data_testid="chat-input", auto_complete="off",
+                    id="chat-body",
+                    name="body",
+                    placeholder="Type a message",
+                    width="100%",
+                    size="3",
+                    radius="full",
+                    data_testid="chat-input",
+                    auto_complete="off",
                 ),
                 rx.icon_button(
-                    rx.icon("send-horizontal"), type="submit", size="3", radius="full",
-                    background=S.primary_color, aria_label="Send", data_testid="chat-send",
+                    rx.icon("send-horizontal"),
+                    type="submit",
+                    size="3",
+                    radius="full",
+                    background=S.primary_color,
+                    aria_label="Send",
+                    data_testid="chat-send",
                 ),
                 width="100%",
             ),
@@ -90,8 +101,9 @@ def _ended_or_missing(title: str, text: rx.Var | str) -> rx.Component:
         rx.cond(
             S.contact_phone != "",
             rx.link(
-                rx.button(rx.icon("phone"), "Call ", S.brand_name, size="3",
-                          background=S.primary_color),
+                rx.button(
+                    rx.icon("phone"), "Call ", S.brand_name, size="3", background=S.primary_color
+                ),
                 href="tel:" + S.contact_phone,
             ),
         ),
@@ -113,8 +125,15 @@ def customer_chat_page() -> rx.Component:
                 brand_header(),
                 rx.cond(
                     S.reference != "",
-                    rx.text("Conversation ", S.reference, size="1", color_scheme="gray",
-                            text_align="center", width="100%", padding_top="8px"),
+                    rx.text(
+                        "Conversation ",
+                        S.reference,
+                        size="1",
+                        color_scheme="gray",
+                        text_align="center",
+                        width="100%",
+                        padding_top="8px",
+                    ),
                 ),
                 _thread(),
                 rx.cond(S.ticket_open, _composer()),

@@ -29,10 +29,21 @@ def dashboard_page() -> rx.Component:
         "Dashboard",
         rx.vstack(
             rx.grid(
-                stat_card("Waiting", LiveState.counts.get("waiting", 0), "hourglass", "count-waiting"),
-                stat_card("Assigned", LiveState.counts.get("assigned", 0), "user-check", "count-assigned"),
-                stat_card("Resolved", LiveState.counts.get("resolved", 0), "circle-check", "count-resolved"),
-                stat_card("Abandoned", LiveState.counts.get("abandoned", 0), "circle-x", "count-abandoned"),
+                stat_card(
+                    "Waiting", LiveState.counts.get("waiting", 0), "hourglass", "count-waiting"
+                ),
+                stat_card(
+                    "Assigned", LiveState.counts.get("assigned", 0), "user-check", "count-assigned"
+                ),
+                stat_card(
+                    "Resolved",
+                    LiveState.counts.get("resolved", 0),
+                    "circle-check",
+                    "count-resolved",
+                ),
+                stat_card(
+                    "Abandoned", LiveState.counts.get("abandoned", 0), "circle-x", "count-abandoned"
+                ),
                 columns="4",
                 spacing="4",
                 width="100%",

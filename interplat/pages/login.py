@@ -53,7 +53,10 @@ def login_page() -> rx.Component:
                             ),
                         ),
                         rx.button(
-                            "Log in", type="submit", width="100%", size="3",
+                            "Log in",
+                            type="submit",
+                            width="100%",
+                            size="3",
                             data_testid="login-submit",
                         ),
                         spacing="2",

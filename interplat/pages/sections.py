@@ -17,30 +17,44 @@ def _section(title: str, icon: str, empty_title: str, text: str):  # type: ignor
 
 
 tickets_page = _section(
-    "Tickets", "ticket", "The ticket list",
+    "Tickets",
+    "ticket",
+    "The ticket list",
     "Every conversation of your enterprise will be listed here with filters, search and export.",
 )
 chats_page = _section(
-    "Chats", "messages-square", "No open chats",
+    "Chats",
+    "messages-square",
+    "No open chats",
     "Chats you pull from the queue open here, side by side with the customer's details.",
 )
 loop_page = _section(
-    "My loop", "users", "Your loop is empty",
+    "My loop",
+    "users",
+    "Your loop is empty",
     "Customers you add or import by CSV will appear here.",
 )
 offers_page = _section(
-    "Offers", "tag", "No offers yet",
+    "Offers",
+    "tag",
+    "No offers yet",
     "Offers you build in the three-step wizard will appear here.",
 )
 blasts_page = _section(
-    "Blasts", "megaphone", "No chat blasts yet",
+    "Blasts",
+    "megaphone",
+    "No chat blasts yet",
     "Send an offer or a message to your loop, a geofence or a chosen group.",
 )
 payments_page = _section(
-    "Payments", "credit-card", "No payment requests yet",
+    "Payments",
+    "credit-card",
+    "No payment requests yet",
     "Requests for payment you send in chat or by CSV will be tracked here.",
 )
 settings_page = _section(
-    "Settings", "settings", "Enterprise settings",
+    "Settings",
+    "settings",
+    "Enterprise settings",
     "Brand, users, channels and IVR, schedules and automated messages are managed here.",
 )

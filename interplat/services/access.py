@@ -76,9 +76,7 @@ def access_ticket(*, session: Session, principal: Principal, ticket_id: uuid.UUI
     return ticket
 
 
-def access_customer(
-    *, session: Session, principal: Principal, customer_id: uuid.UUID
-) -> Customer:
+def access_customer(*, session: Session, principal: Principal, customer_id: uuid.UUID) -> Customer:
     """A customer of the principal's enterprise."""
     require_workspace(principal)
     customer = session.get(Customer, customer_id)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from ..models import Enterprise, User, UserSession, utcnow
+from ..models import Enterprise, Presence, User, UserSession, utcnow
+from . import events
 from .errors import InvalidCredentials, NotAuthenticated, ValidationFailed
 
 _hasher = PasswordHasher()
@@ -88,6 +89,8 @@ def log_in(
         )
     )
     user.last_login_at = now
+    if user.presence == Presence.OFFLINE:
+        _announce_presence(session, user, Presence.ONLINE)
     session.add(user)
     session.flush()
     return LoginResult(token=token, principal=_principal(session, user), expires_at=expires_at)
@@ -117,9 +120,34 @@ def log_out(*, session: Session, token: str, now: dt.datetime | None = None) -> 
     row = session.exec(
         select(UserSession).where(UserSession.token_hash == token_digest(token))
     ).first()
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = now or utcnow()
-        session.add(row)
+    if row is None or row.revoked_at is not None:
+        return
+    now = now or utcnow()
+    row.revoked_at = now
+    session.add(row)
+    session.flush()
+    still_open = session.exec(
+        select(UserSession.id).where(
+            UserSession.user_id == row.user_id,
+            col(UserSession.revoked_at).is_(None),
+            col(UserSession.expires_at) > now,
+        )
+    ).first()
+    user = session.get(User, row.user_id)
+    if user is not None and still_open is None:
+        _announce_presence(session, user, Presence.OFFLINE)
+
+
+def _announce_presence(session: Session, user: User, presence: Presence) -> None:
+    user.presence = str(presence)
+    session.add(user)
+    events.publish(
+        session,
+        "user.presence_changed",
+        user.enterprise_id,
+        user_id=str(user.id),
+        presence=str(presence),
+    )
 
 
 def _principal(session: Session, user: User) -> Principal:

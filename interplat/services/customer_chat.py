@@ -38,7 +38,9 @@ def load_chat(*, session: Session, code: str, now: dt.datetime | None = None) ->
         target = links.open_short_link(session=session, code=code, now=now)
     except links.LinkExpired as exc:
         return ChatView(
-            state="expired", brand=brand_of(exc.enterprise), contact_phone=exc.enterprise.contact_phone
+            state="expired",
+            brand=brand_of(exc.enterprise),
+            contact_phone=exc.enterprise.contact_phone,
         )
     except NotFound:
         return ChatView(state="missing")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -11,6 +13,7 @@ from ..models import (
     AutomatedKind,
     AutomatedMessage,
     Channel,
+    Customer,
     MessageKind,
     ScheduleInterval,
     SenderKind,
@@ -166,7 +169,7 @@ def seed_demo(*, session: Session, now: dt.datetime | None = None) -> SeedSummar
     return summary
 
 
-def _seed_enterprise(session: Session, spec: dict, now: dt.datetime) -> None:
+def _seed_enterprise(session: Session, spec: dict[str, Any], now: dt.datetime) -> None:
     keys = ("slug", "name", "brand_name", "reference_prefix", "timezone")
     brand_keys = (
         "tagline",
@@ -250,8 +253,16 @@ def _seed_enterprise(session: Session, spec: dict, now: dt.datetime) -> None:
 
 
 def _seed_conversation(
-    session, enterprise_id, listing_id, customer, csr, state, source, lines, started
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session,
+    enterprise_id: uuid.UUID,
+    listing_id: uuid.UUID,
+    customer: Customer,
+    csr: User,
+    state: str,
+    source: Channel,
+    lines: list[str],
+    started: dt.datetime,
+) -> None:
     ticket, _ = tickets.open_ticket(
         session=session,
         enterprise_id=enterprise_id,
@@ -315,7 +326,7 @@ def _seed_conversation(
         )
 
 
-def _demo_link_code(session: Session, enterprise_id, now: dt.datetime) -> str:  # type: ignore[no-untyped-def]
+def _demo_link_code(session: Session, enterprise_id: uuid.UUID, now: dt.datetime) -> str:
     """A live link to the enterprise's first waiting demo ticket (renewed when expired)."""
     ticket = session.exec(
         select(Ticket)

@@ -14,6 +14,20 @@ from .errors import Conflict, NotFound, ValidationFailed
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
 COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+BRAND_FIELDS = frozenset(
+    {
+        "tagline",
+        "description",
+        "logo_url",
+        "banner_url",
+        "primary_color",
+        "accent_color",
+        "contact_email",
+        "contact_phone",
+        "website_url",
+        "address",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,9 @@ def create_enterprise(
         raise ValidationFailed(
             "The reference prefix is 2–6 capital letters or digits.", field="reference_prefix"
         )
+    unknown = set(brand) - BRAND_FIELDS
+    if unknown:
+        raise ValueError(f"unknown brand fields: {sorted(unknown)}")
     for key in ("primary_color", "accent_color"):
         if key in brand and not COLOR_RE.match(brand[key]):
             raise ValidationFailed("Colours are written #RRGGBB.", field=key)
@@ -62,8 +79,9 @@ def create_enterprise(
         brand_name=brand_name,
         reference_prefix=reference_prefix,
         timezone=timezone,
-        **brand,
     )
+    for key, value in brand.items():
+        setattr(enterprise, key, value)
     session.add(enterprise)
     session.add(
         Listing(enterprise_id=enterprise.id, name=brand_name, timezone=timezone, is_default=True)

@@ -87,7 +87,11 @@ def open_ticket(
     _record(session, ticket, "created", None, SenderKind.CUSTOMER, now, source=str(source))
     session.flush()
     events.publish(
-        session, "ticket.created", enterprise_id, ticket_id=str(ticket.id), reference=ticket.reference
+        session,
+        "ticket.created",
+        enterprise_id,
+        ticket_id=str(ticket.id),
+        reference=ticket.reference,
     )
     return ticket, True
 
@@ -111,7 +115,10 @@ def assign_ticket(
     session.add(ticket)
     _record(session, ticket, kind, actor_user_id or user_id, SenderKind.CSR, now, to=str(user_id))
     events.publish(
-        session, "ticket.assigned", ticket.enterprise_id, ticket_id=str(ticket.id),
+        session,
+        "ticket.assigned",
+        ticket.enterprise_id,
+        ticket_id=str(ticket.id),
         assignee_id=str(user_id),
     )
     return ticket
@@ -139,13 +146,22 @@ def end_ticket(
     actor_kind = SenderKind.CSR if actor_user_id else SenderKind.SYSTEM
     _record(session, ticket, str(outcome), actor_user_id, actor_kind, now)
     events.publish(
-        session, "ticket.ended", ticket.enterprise_id, ticket_id=str(ticket.id), outcome=str(outcome)
+        session,
+        "ticket.ended",
+        ticket.enterprise_id,
+        ticket_id=str(ticket.id),
+        outcome=str(outcome),
     )
     return ticket
 
 
 def rate_ticket(
-    *, session: Session, ticket: Ticket, rating: int, comment: str = "", now: dt.datetime | None = None
+    *,
+    session: Session,
+    ticket: Ticket,
+    rating: int,
+    comment: str = "",
+    now: dt.datetime | None = None,
 ) -> Ticket:
     """The customer's 1–5 rating of an ended ticket, accepted once."""
     if not 1 <= rating <= 5:

@@ -105,6 +105,12 @@ class AuthState(rx.State):
         self.enterprise_name = principal.enterprise_name
 
     def _clear_user(self) -> None:
-        for name in ("user_id", "user_name", "user_email", "user_role", "enterprise_id",
-                     "enterprise_name"):
+        for name in (
+            "user_id",
+            "user_name",
+            "user_email",
+            "user_role",
+            "enterprise_id",
+            "enterprise_name",
+        ):
             setattr(self, name, "")
