@@ -83,7 +83,16 @@ def header(title: str) -> rx.Component:
         ),
         rx.select.root(
             rx.select.trigger(
-                rx.hstack(presence_dot(LiveState.my_presence), rx.text(LiveState.my_presence)),
+                rx.hstack(
+                    presence_dot(LiveState.my_presence),
+                    rx.text(
+                        rx.match(
+                            LiveState.my_presence, ("away", "Away"), ("online", "Online"), "Offline"
+                        ),
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
                 variant="soft",
                 data_testid="presence-select",
             ),

@@ -1,0 +1,81 @@
+import pytest
+
+from tests.factories import PASSWORD, make_enterprise, make_user
+
+
+@pytest.fixture
+def staff(session):
+    enterprise = make_enterprise(session, brand_name="Acme Bank")
+    make_user(session, enterprise, email="csr@example.com", full_name="Cory Sr")
+    session.commit()
+    return enterprise
+
+
+def _login(api, email="csr@example.com", password=PASSWORD):
+    return api.post("/api/auth/login", json={"email": email, "password": password})
+
+
+def test_login_then_me(api, staff):
+    response = _login(api)
+    assert response.status_code == 200
+    token = response.json()["token"]
+    me = api.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.json() == {
+        "user_id": me.json()["user_id"],
+        "enterprise_id": str(staff.id),
+        "enterprise_name": "Acme Bank",
+        "full_name": "Cory Sr",
+        "email": "csr@example.com",
+        "role": "csr",
+    }
+
+
+@pytest.mark.parametrize(
+    "email,password", [("csr@example.com", "wrong-one-here"), ("who@example.com", PASSWORD)]
+)
+def test_bad_credentials_get_401_without_details(api, staff, email, password):
+    response = _login(api, email, password)
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": {
+            "code": "invalid_credentials",
+            "message": "Email or password is incorrect.",
+            "field": None,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic dXNlcjpwYXNz"}]
+)
+def test_me_needs_a_live_bearer_token(api, staff, headers):
+    response = api.get("/api/auth/me", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"email": "x"}, {"email": 1, "password": []}, {"email": "a@b.c", "password": "p" * 2000}],
+)
+def test_malformed_bodies_get_400_naming_the_field(api, staff, body):
+    response = api.post("/api/auth/login", json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and error["field"] in ("email", "password")
+
+
+def test_not_json_at_all(api, staff):
+    response = api.post(
+        "/api/auth/login", content=b"\x00\xff{", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
+
+
+def test_unknown_routes_answer_json_404(api):
+    response = api.get("/api/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -1,0 +1,190 @@
+"""End-to-end fixtures: the real app (``reflex run --env prod``, as ``make run`` starts it) on a
+seeded temporary database, and headless Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SHOTS = ARTIFACTS / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+DEMO_PASSWORD = "interplat-demo"
+
+
+@dataclass
+class RunningApp:
+    url: str
+    database_url: str
+    customer_links: dict[str, str]
+
+    def at(self, path: str) -> str:
+        return self.url + path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def app_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PATH=f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{env.get('PATH', '')}",
+        REFLEX_USE_SYSTEM_BUN="1",
+        REFLEX_CHECK_LATEST_VERSION="0",
+        REFLEX_TELEMETRY_ENABLED="0",
+        INTERPLAT_ENV="development",
+        INTERPLAT_DATABASE_URL=database_url,
+    )
+    env.pop("INTERPLAT_REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"app did not answer {url} in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+def start_app(database_url: str, log_name: str, **extra_env: str):
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / log_name
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/reflex"),
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port),
+            "--loglevel",
+            "info",
+        ],
+        cwd=ROOT,
+        env=app_env(database_url, **extra_env),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://localhost:{port}"
+    try:
+        wait_for(base + "/api/health", proc, log)
+        wait_for(base + "/login", proc, log)
+    except BaseException:
+        stop_app(proc)
+        raise
+    return proc, base
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory) -> Iterator[RunningApp]:
+    from interplat.db import session_scope, upgrade_to_head
+    from interplat.services.demo import seed_demo
+
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    upgrade_to_head(database_url)
+    with session_scope(database_url) as session:
+        links = seed_demo(session=session).customer_links
+    proc, base = start_app(database_url, "e2e-server.log")
+    try:
+        yield RunningApp(url=base, database_url=database_url, customer_links=links)
+    finally:
+        stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport=DESKTOP)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    yield context
+    context.close()
+
+
+def shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def path_is(path: str) -> re.Pattern[str]:
+    """A URL matcher tolerant of the trailing slash Reflex's router adds."""
+    return re.compile(rf"^https?://[^/]+{re.escape(path)}/?(\?.*)?$")
+
+
+def log_in(page, app: RunningApp, email: str, password: str = DEMO_PASSWORD) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(app.at("/login"))
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    expect(page).to_have_url(path_is("/dashboard"), timeout=30_000)
+    expect(page.get_by_test_id("user-name")).to_be_visible(timeout=30_000)
