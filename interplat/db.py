@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from .config import PROJECT_ROOT, get_settings
+
+_MIGRATION_LOCK_KEY = 0x1A7E_7B1A  # any constant shared by every worker
 
 
 @lru_cache(maxsize=8)
@@ -59,10 +64,43 @@ def alembic_config(url: str | None = None) -> Any:
 
 
 def upgrade_to_head(url: str | None = None) -> None:
-    """Bring the database schema to the newest migration (idempotent)."""
+    """Bring the database schema to the newest migration (idempotent).
+
+    Every backend worker calls this on start; the lock makes the first one migrate and
+    the others find the schema already at head.
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    url = url or get_settings().database_url
+    with migration_lock(url):
+        command.upgrade(alembic_config(url), "head")
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """A lock across processes: a PostgreSQL advisory lock, or a file lock beside SQLite."""
+    engine = get_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database
+    lock_path = (
+        Path(f"{database}.migrate-lock")
+        if database and database != ":memory:"
+        else Path(tempfile.gettempdir()) / "interplat.migrate-lock"
+    )
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def downgrade_to_base(url: str | None = None) -> None:

@@ -123,16 +123,36 @@ def stop_app(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-@pytest.fixture(scope="session")
-def running_app(tmp_path_factory) -> Iterator[RunningApp]:
+def seeded_database(directory: Path) -> tuple[str, dict[str, str]]:
     from interplat.db import session_scope, upgrade_to_head
     from interplat.services.demo import seed_demo
 
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    database_url = f"sqlite:///{directory / 'e2e.db'}"
     upgrade_to_head(database_url)
     with session_scope(database_url) as session:
         links = seed_demo(session=session).customer_links
+    return database_url, links
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory) -> Iterator[RunningApp]:
+    """One worker, in-process event bus: what ``make run`` starts."""
+    database_url, links = seeded_database(tmp_path_factory.mktemp("e2e"))
     proc, base = start_app(database_url, "e2e-server.log")
+    try:
+        yield RunningApp(url=base, database_url=database_url, customer_links=links)
+    finally:
+        stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def scaled_app(tmp_path_factory) -> Iterator[RunningApp]:
+    """Two backend workers sharing Reflex state and events through Redis."""
+    redis_url = os.environ["INTERPLAT_TEST_REDIS_URL"]
+    database_url, links = seeded_database(tmp_path_factory.mktemp("e2e-scaled"))
+    proc, base = start_app(
+        database_url, "e2e-scaled-server.log", INTERPLAT_REDIS_URL=redis_url, GRANIAN_WORKERS="2"
+    )
     try:
         yield RunningApp(url=base, database_url=database_url, customer_links=links)
     finally:

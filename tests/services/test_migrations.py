@@ -1,5 +1,7 @@
 """The one Alembic migration builds exactly the models' schema, and goes down and up again."""
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -48,3 +50,24 @@ def test_migrated_schema_matches_the_models(empty_db):
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
+
+
+def test_workers_starting_together_migrate_once(empty_db):
+    """Regression: two workers on a fresh database both ran CREATE TABLE and one crashed."""
+    errors = []
+    barrier = threading.Barrier(3)
+
+    def start_worker():
+        barrier.wait()
+        try:
+            upgrade_to_head(empty_db)
+        except Exception as exc:  # noqa: BLE001 - the assertion reports it
+            errors.append(exc)
+
+    workers = [threading.Thread(target=start_worker) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert errors == []
+    assert _tables(empty_db) == set(SQLModel.metadata.tables)
