@@ -155,6 +155,8 @@ def scaled_app(tmp_path_factory) -> Iterator[RunningApp]:
         database_url, "e2e-scaled-server.log", INTERPLAT_REDIS_URL=redis_url, GRANIAN_WORKERS="2"
     )
     try:
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len([w for w in workers if "reflex" in " ".join(w.cmdline())]) == 2
         yield RunningApp(url=base, database_url=database_url, customer_links=links)
     finally:
         stop_app(proc)
