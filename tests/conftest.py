@@ -19,6 +19,9 @@ os.environ["INTERPLAT_ENV"] = "test"
 os.environ["INTERPLAT_DATABASE_URL"] = f"sqlite:///{_TMP / 'default.db'}"
 os.environ.pop("INTERPLAT_REDIS_URL", None)
 os.environ["INTERPLAT_UPLOAD_DIR"] = str(_TMP / "uploads")
+# Building the Reflex app in this process (API mounting test) must not leave a half-made
+# .web/ behind: the real app started by the e2e tests would then skip its package install.
+os.environ["REFLEX_WEB_WORKDIR"] = str(_TMP / "web")
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402

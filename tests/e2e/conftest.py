@@ -62,6 +62,16 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
         INTERPLAT_DATABASE_URL=database_url,
     )
     env.pop("INTERPLAT_REDIS_URL", None)
+    env.pop("REFLEX_WEB_WORKDIR", None)  # the real app builds in the project's .web, as make run
+    if "NPM_CONFIG_REGISTRY" not in env:
+        registry = subprocess.run(
+            ["npm", "config", "get", "registry"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        ).stdout.strip()
+        env["NPM_CONFIG_REGISTRY"] = registry or "https://registry.npmjs.org/"
     env.update(extra)
     return env
 
