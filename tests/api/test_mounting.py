@@ -4,9 +4,12 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 
-def test_reflex_app_serves_the_api_and_migrates_on_start():
+def test_reflex_app_serves_the_api_and_migrates_on_start(tmp_path, monkeypatch):
     from reflex_base.environment import environment
 
+    # Reflex snapshots its frontend lock files into ./reflex.lock; building the app here
+    # (with no frontend) must not overwrite the project's copy that `make run` relies on.
+    monkeypatch.chdir(tmp_path)
     environment.REFLEX_SKIP_COMPILE.set(True)
     from interplat.config import get_settings
     from interplat.db import get_engine
