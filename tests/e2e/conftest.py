@@ -52,7 +52,9 @@ def free_port() -> int:
 
 
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+    # Reflex keeps internal switches in os.environ (the API tests set __REFLEX_SKIP_COMPILE,
+    # which made the app skip its frontend install); the real app starts without them.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("__REFLEX")}
     env.update(
         PATH=f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{env.get('PATH', '')}",
         REFLEX_USE_SYSTEM_BUN="1",
