@@ -19,8 +19,8 @@ os.environ["INTERPLAT_ENV"] = "test"
 os.environ["INTERPLAT_DATABASE_URL"] = f"sqlite:///{_TMP / 'default.db'}"
 os.environ.pop("INTERPLAT_REDIS_URL", None)
 os.environ["INTERPLAT_UPLOAD_DIR"] = str(_TMP / "uploads")
-# Building the Reflex app in this process (API mounting test) must not leave a half-made
-# .web/ behind: the real app started by the e2e tests would then skip its package install.
+# Building the Reflex app in this process (API mounting test) keeps its files out of the
+# project's .web/, which belongs to the real app the e2e tests start.
 os.environ["REFLEX_WEB_WORKDIR"] = str(_TMP / "web")
 sys.path.insert(0, str(ROOT))
 
