@@ -96,11 +96,4 @@ def send_customer_text(
         kind=MessageKind.TEXT,
         now=now,
     )
-    return messages.MessagePublic(
-        id=str(message.id),
-        sender_kind=message.sender_kind,
-        sender_name="You",
-        kind=message.kind,
-        body=message.body,
-        created_at=message.created_at.isoformat(),
-    )
+    return messages.to_public(message, "You")

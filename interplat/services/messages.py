@@ -25,6 +25,17 @@ class MessagePublic:
     created_at: str
 
 
+def to_public(message: Message, sender_name: str) -> MessagePublic:
+    return MessagePublic(
+        id=str(message.id),
+        sender_kind=message.sender_kind,
+        sender_name=sender_name,
+        kind=message.kind,
+        body=message.body,
+        created_at=message.created_at.isoformat(),
+    )
+
+
 def post_message(
     *,
     session: Session,
@@ -89,14 +100,5 @@ def list_thread(
             name = {"customer": "Customer", "system": "", "assistant": "Assistant"}.get(
                 message.sender_kind, ""
             )
-        out.append(
-            MessagePublic(
-                id=str(message.id),
-                sender_kind=message.sender_kind,
-                sender_name=name,
-                kind=message.kind,
-                body=message.body,
-                created_at=message.created_at.isoformat(),
-            )
-        )
+        out.append(to_public(message, name))
     return out
