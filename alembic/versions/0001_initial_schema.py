@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:40:01.845150
+Create Date: 2026-11-25 04:14:24.825624
 """
 
 from collections.abc import Sequence
@@ -140,6 +140,7 @@ def upgrade() -> None:
     sa.Column('enterprise_id', sa.Uuid(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('abandon_after_minutes', sa.Integer(), nullable=False),
     sa.Column('is_default', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_listing_enterprise_id_enterprise'), ondelete='CASCADE'),
@@ -393,6 +394,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ticket_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index('ix_ticket_period', ['enterprise_id', 'created_at'], unique=False)
         batch_op.create_index('ix_ticket_queue', ['enterprise_id', 'status', 'queued_at'], unique=False)
         batch_op.create_index('uq_ticket_one_open_per_customer', ['enterprise_id', 'customer_id'], unique=True, sqlite_where=sa.text("status IN ('waiting', 'assigned')"), postgresql_where=sa.text("status IN ('waiting', 'assigned')"))
 
@@ -900,6 +902,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index('uq_ticket_one_open_per_customer', sqlite_where=sa.text("status IN ('waiting', 'assigned')"), postgresql_where=sa.text("status IN ('waiting', 'assigned')"))
         batch_op.drop_index('ix_ticket_queue')
+        batch_op.drop_index('ix_ticket_period')
         batch_op.drop_index(batch_op.f('ix_ticket_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_ticket_customer_id'))
         batch_op.drop_index(batch_op.f('ix_ticket_assignee_id'))

@@ -36,6 +36,7 @@ class Ticket(SQLModel, table=True):
             postgresql_where=sa.text(OPEN_STATUSES_SQL),
         ),
         sa.Index("ix_ticket_queue", "enterprise_id", "status", "queued_at"),
+        sa.Index("ix_ticket_period", "enterprise_id", "created_at"),
     )
 
     id: uuid.UUID = id_field()
