@@ -16,8 +16,11 @@ from ..models import Customer, Role, Ticket
 from .auth import Principal
 from .errors import NotFound, PermissionDenied
 
-STAFF_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.CSR})
+API_CLIENT = "api"  # an enterprise back office with an API token
+STAFF_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.CSR, API_CLIENT})
 ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+# Back offices configure listings over the API; people need an admin role for it.
+SETTINGS_ROLES = ADMIN_ROLES | {API_CLIENT}
 
 
 class Permission(StrEnum):
@@ -43,7 +46,7 @@ def require_manage_users(principal: Principal) -> Principal:
 
 
 def require_edit_settings(principal: Principal) -> Principal:
-    if principal.role not in ADMIN_ROLES:
+    if principal.role not in SETTINGS_ROLES:
         raise PermissionDenied("Only owners and admins can change settings.")
     return principal
 

@@ -25,9 +25,10 @@ BAD_LOGIN_MESSAGE = "Email or password is incorrect."
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: the logged-in user, their tenant and role."""
+    """Who is acting: a logged-in user, or an enterprise back office (``role="api"``,
+    no ``user_id``), always within one tenant."""
 
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
     enterprise_id: uuid.UUID
     role: str
     full_name: str

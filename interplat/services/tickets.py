@@ -69,6 +69,38 @@ def open_ticket(
     if existing is not None:
         return existing, False
     now = now or utcnow()
+    try:
+        with session.begin_nested():
+            ticket = _insert_ticket(
+                session, enterprise_id, customer_id, source, listing_id, client_app, now
+            )
+    except sa.exc.IntegrityError:
+        # Another request opened one for this customer meanwhile (unique open index).
+        existing = find_open_ticket(
+            session=session, enterprise_id=enterprise_id, customer_id=customer_id
+        )
+        if existing is None:
+            raise
+        return existing, False
+    events.publish(
+        session,
+        "ticket.created",
+        enterprise_id,
+        ticket_id=str(ticket.id),
+        reference=ticket.reference,
+    )
+    return ticket, True
+
+
+def _insert_ticket(
+    session: Session,
+    enterprise_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    source: Channel | str,
+    listing_id: uuid.UUID | None,
+    client_app: str,
+    now: dt.datetime,
+) -> Ticket:
     number, prefix = _next_number(session, enterprise_id)
     ticket = Ticket(
         enterprise_id=enterprise_id,
@@ -84,16 +116,11 @@ def open_ticket(
         last_customer_activity_at=now,
     )
     session.add(ticket)
-    _record(session, ticket, "created", None, SenderKind.CUSTOMER, now, source=str(source))
-    session.flush()
-    events.publish(
-        session,
-        "ticket.created",
-        enterprise_id,
-        ticket_id=str(ticket.id),
-        reference=ticket.reference,
+    record_transition(
+        session, ticket, "created", None, SenderKind.CUSTOMER, now, source=str(source)
     )
-    return ticket, True
+    session.flush()
+    return ticket
 
 
 def assign_ticket(
@@ -113,7 +140,9 @@ def assign_ticket(
     ticket.assignee_id = user_id
     ticket.assigned_at = ticket.assigned_at or now
     session.add(ticket)
-    _record(session, ticket, kind, actor_user_id or user_id, SenderKind.CSR, now, to=str(user_id))
+    record_transition(
+        session, ticket, kind, actor_user_id or user_id, SenderKind.CSR, now, to=str(user_id)
+    )
     events.publish(
         session,
         "ticket.assigned",
@@ -144,7 +173,7 @@ def end_ticket(
         ticket.resolved_at = now
     session.add(ticket)
     actor_kind = SenderKind.CSR if actor_user_id else SenderKind.SYSTEM
-    _record(session, ticket, str(outcome), actor_user_id, actor_kind, now)
+    record_transition(session, ticket, str(outcome), actor_user_id, actor_kind, now)
     events.publish(
         session,
         "ticket.ended",
@@ -173,7 +202,7 @@ def rate_ticket(
     now = now or utcnow()
     ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment.strip()[:2000], now
     session.add(ticket)
-    _record(session, ticket, "rated", None, SenderKind.CUSTOMER, now, rating=rating)
+    record_transition(session, ticket, "rated", None, SenderKind.CUSTOMER, now, rating=rating)
     events.publish(session, "ticket.rated", ticket.enterprise_id, ticket_id=str(ticket.id))
     return ticket
 
@@ -197,7 +226,7 @@ def status_counts(*, session: Session, enterprise_id: uuid.UUID) -> dict[str, in
     return counts
 
 
-def _record(
+def record_transition(
     session: Session,
     ticket: Ticket,
     kind: str,

@@ -8,9 +8,9 @@ from interplat.services.errors import NotFound, PermissionDenied
 from tests.factories import make_customer, make_enterprise, make_ticket, make_user
 
 EXPECTED = {
-    access.Permission.WORKSPACE: {Role.OWNER, Role.ADMIN, Role.CSR},
+    access.Permission.WORKSPACE: {Role.OWNER, Role.ADMIN, Role.CSR, "api"},
     access.Permission.MANAGE_USERS: {Role.OWNER, Role.ADMIN},
-    access.Permission.EDIT_SETTINGS: {Role.OWNER, Role.ADMIN},
+    access.Permission.EDIT_SETTINGS: {Role.OWNER, Role.ADMIN, "api"},
     access.Permission.REFUND: {Role.OWNER, Role.ADMIN},
 }
 
@@ -27,7 +27,7 @@ def principal(role: str, enterprise_id: uuid.UUID | None = None) -> auth.Princip
 
 
 @pytest.mark.parametrize("permission", list(access.Permission))
-@pytest.mark.parametrize("role", [*Role, "customer", ""])
+@pytest.mark.parametrize("role", [*Role, "api", "customer", ""])
 def test_every_permission_for_every_role(permission, role):
     who = principal(role)
     if role in EXPECTED[permission]:
