@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +24,13 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+def error_schemas() -> dict[str, Any]:
+    """JSON schemas of the error body, for the OpenAPI description."""
+    schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {"ErrorResponse": schema, **defs}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

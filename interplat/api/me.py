@@ -25,7 +25,7 @@ class SessionPublic(BaseModel):
 
 
 class PrincipalPublic(BaseModel):
-    user_id: str
+    user_id: str | None
     enterprise_id: str
     enterprise_name: str
     full_name: str
@@ -50,7 +50,7 @@ def me(principal: PrincipalDep) -> PrincipalPublic:
     """Who the bearer token belongs to."""
     access.require_workspace(principal)
     return PrincipalPublic(
-        user_id=str(principal.user_id),
+        user_id=str(principal.user_id) if principal.user_id else None,
         enterprise_id=str(principal.enterprise_id),
         enterprise_name=principal.enterprise_name,
         full_name=principal.full_name,

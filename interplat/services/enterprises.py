@@ -110,6 +110,14 @@ def default_listing(*, session: Session, enterprise_id: uuid.UUID) -> Listing:
     return listing
 
 
+def get_listing(*, session: Session, enterprise_id: uuid.UUID, listing_id: uuid.UUID) -> Listing:
+    """A listing of the enterprise (another tenant's is ``NotFound``)."""
+    listing = session.get(Listing, listing_id)
+    if listing is None or listing.enterprise_id != enterprise_id:
+        raise NotFound("Listing not found.")
+    return listing
+
+
 def brand_of(enterprise: Enterprise) -> BrandPublic:
     return BrandPublic(
         enterprise_id=str(enterprise.id),

@@ -35,7 +35,8 @@ class WaitingPreview:
     last_message: str
 
 
-def _staff_member(session: Session, enterprise_id: uuid.UUID, user_id: uuid.UUID) -> User:
+def check_staff(*, session: Session, enterprise_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    """The active staff member ``user_id`` of the enterprise, or ``ValidationFailed``."""
     user = session.get(User, user_id)
     if user is None or user.enterprise_id != enterprise_id or not user.is_active:
         raise ValidationFailed("That CSR does not exist in this enterprise.", field="csr_id")
@@ -51,7 +52,7 @@ def pull_next_ticket(
     now: dt.datetime | None = None,
 ) -> Ticket | None:
     """Assign the enterprise's oldest waiting ticket to ``user_id``; ``None`` if none waits."""
-    _staff_member(session, enterprise_id, user_id)
+    check_staff(session=session, enterprise_id=enterprise_id, user_id=user_id)
     now = now or utcnow()
     t = Ticket.__table__  # type: ignore[attr-defined]
     oldest = (
