@@ -11,11 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from ..models import Customer, Message, SenderKind, Ticket, TicketStatus, User, utcnow
+from ..models import (
+    Customer,
+    Message,
+    SenderKind,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    User,
+    UTCDateTime,
+    utcnow,
+)
 from . import events
 from .errors import Conflict, NotFound, ValidationFailed
 from .tickets import record_transition
@@ -43,6 +54,46 @@ def check_staff(*, session: Session, enterprise_id: uuid.UUID, user_id: uuid.UUI
     return user
 
 
+@dataclass(frozen=True)
+class PulledTicket:
+    """What a pull hands back (the queue's hot path builds no ORM objects)."""
+
+    id: uuid.UUID
+    reference: str
+    assignee_id: uuid.UUID
+    assigned_at: dt.datetime
+
+
+@lru_cache(maxsize=4)
+def _pull_statements(dialect: str) -> tuple[sa.Update, sa.Insert]:
+    """The pull's two statements, built once per dialect and reused with new parameters."""
+    t = Ticket.__table__  # type: ignore[attr-defined]
+    u = User.__table__  # type: ignore[attr-defined]
+    oldest = (
+        sa.select(t.c.id)
+        .where(t.c.enterprise_id == sa.bindparam("e"), t.c.status == TicketStatus.WAITING)
+        .order_by(t.c.queued_at, t.c.number)
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    # The staff check rides in the same statement: the hot path is one round trip.
+    is_staff = sa.exists().where(
+        u.c.id == sa.bindparam("u"), u.c.enterprise_id == sa.bindparam("e"), u.c.is_active
+    )
+    claim = (
+        sa.update(t)
+        .where(t.c.id == oldest.scalar_subquery(), t.c.status == TicketStatus.WAITING, is_staff)
+        .values(
+            status=TicketStatus.ASSIGNED,
+            assignee_id=sa.bindparam("u"),
+            assigned_at=sa.func.coalesce(t.c.assigned_at, sa.bindparam("now", type_=UTCDateTime())),
+        )
+        .returning(t.c.id, t.c.reference, t.c.assigned_at)
+    )
+    return claim, sa.insert(TicketEvent.__table__)  # type: ignore[attr-defined]
+
+
 def pull_next_ticket(
     *,
     session: Session,
@@ -50,44 +101,36 @@ def pull_next_ticket(
     user_id: uuid.UUID,
     actor_user_id: uuid.UUID | None = None,
     now: dt.datetime | None = None,
-) -> Ticket | None:
+) -> PulledTicket | None:
     """Assign the enterprise's oldest waiting ticket to ``user_id``; ``None`` if none waits."""
-    check_staff(session=session, enterprise_id=enterprise_id, user_id=user_id)
     now = now or utcnow()
-    t = Ticket.__table__  # type: ignore[attr-defined]
-    oldest = (
-        sa.select(t.c.id)
-        .where(t.c.enterprise_id == enterprise_id, t.c.status == TicketStatus.WAITING)
-        .order_by(t.c.queued_at, t.c.number)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        oldest = oldest.with_for_update(skip_locked=True)
-    claimed = session.execute(
-        sa.update(t)
-        .where(t.c.id == oldest.scalar_subquery(), t.c.status == TicketStatus.WAITING)
-        .values(
-            status=TicketStatus.ASSIGNED,
-            assignee_id=user_id,
-            assigned_at=sa.func.coalesce(t.c.assigned_at, now),
-        )
-        .returning(t.c.id)
-    ).first()
-    if claimed is None:
+    claim, record = _pull_statements(session.get_bind().dialect.name)
+    row = session.execute(claim, {"e": enterprise_id, "u": user_id, "now": now}).first()
+    if row is None:
+        check_staff(session=session, enterprise_id=enterprise_id, user_id=user_id)
         return None
-    ticket = session.get(Ticket, claimed[0], populate_existing=True)
-    assert ticket is not None
-    record_transition(
-        session, ticket, "assigned", actor_user_id or user_id, SenderKind.CSR, now, to=str(user_id)
+    ticket_id, reference, assigned_at = row
+    session.execute(
+        record,
+        {
+            "id": uuid.uuid4(),
+            "enterprise_id": enterprise_id,
+            "ticket_id": ticket_id,
+            "kind": "assigned",
+            "actor_user_id": actor_user_id or user_id,
+            "actor_kind": SenderKind.CSR,
+            "detail": {"to": str(user_id)},
+            "created_at": now,
+        },
     )
     events.publish(
         session,
         "ticket.assigned",
         enterprise_id,
-        ticket_id=str(ticket.id),
+        ticket_id=str(ticket_id),
         assignee_id=str(user_id),
     )
-    return ticket
+    return PulledTicket(ticket_id, reference, user_id, assigned_at)
 
 
 def release_ticket(

@@ -34,8 +34,9 @@ def test_pull_takes_the_oldest_waiting_ticket_of_the_enterprise(session, bus):
     pulled = queue.pull_next_ticket(session=session, enterprise_id=mine.id, user_id=csr.id)
     session.commit()
     assert pulled.id == older.id
-    assert (pulled.status, pulled.assignee_id) == ("assigned", csr.id)
-    assert pulled.assigned_at is not None
+    row = session.get(Ticket, pulled.id, populate_existing=True)
+    assert (row.status, row.assignee_id, pulled.assignee_id) == ("assigned", csr.id, csr.id)
+    assert row.assigned_at == pulled.assigned_at is not None
     assert (
         queue.pull_next_ticket(session=session, enterprise_id=mine.id, user_id=csr.id).id
         == newer.id
@@ -64,7 +65,8 @@ def test_release_puts_the_ticket_at_the_head_of_the_queue(session, bus):
     first = _ticket_at(session, enterprise, 30)
     _ticket_at(session, enterprise, 20)
     session.commit()
-    pulled = queue.pull_next_ticket(session=session, enterprise_id=enterprise.id, user_id=csr.id)
+    taken = queue.pull_next_ticket(session=session, enterprise_id=enterprise.id, user_id=csr.id)
+    pulled = session.get(Ticket, taken.id, populate_existing=True)
     _ticket_at(session, enterprise, 60)  # arrives "older" than everything still waiting
     queue.release_ticket(session=session, ticket=pulled, actor_user_id=csr.id)
     session.commit()
