@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 04:14:24.825624
+Create Date: 2026-11-25 04:33:25.456822
 """
 
 from collections.abc import Sequence
@@ -473,6 +473,7 @@ def upgrade() -> None:
     with op.batch_alter_table('cannedcontent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cannedcontent_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cannedcontent_listing_id'), ['listing_id'], unique=False)
+        batch_op.create_index('uq_cannedcontent_listing_shortcut', ['listing_id', 'shortcut'], unique=True, sqlite_where=sa.text("shortcut <> ''"), postgresql_where=sa.text("shortcut <> ''"))
 
     op.create_table('chatblast',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -879,6 +880,7 @@ def downgrade() -> None:
 
     op.drop_table('chatblast')
     with op.batch_alter_table('cannedcontent', schema=None) as batch_op:
+        batch_op.drop_index('uq_cannedcontent_listing_shortcut', sqlite_where=sa.text("shortcut <> ''"), postgresql_where=sa.text("shortcut <> ''"))
         batch_op.drop_index(batch_op.f('ix_cannedcontent_listing_id'))
         batch_op.drop_index(batch_op.f('ix_cannedcontent_enterprise_id'))
 

@@ -85,6 +85,18 @@ class AutomatedMessageSent(SQLModel, table=True):
 class CannedContent(SQLModel, table=True):
     """A reusable reply a CSR inserts by title or shortcut."""
 
+    __table_args__ = (
+        # Shortcuts are unique per listing, enforced by the database (services check first).
+        sa.Index(
+            "uq_cannedcontent_listing_shortcut",
+            "listing_id",
+            "shortcut",
+            unique=True,
+            sqlite_where=sa.text("shortcut <> ''"),
+            postgresql_where=sa.text("shortcut <> ''"),
+        ),
+    )
+
     id: uuid.UUID = id_field()
     enterprise_id: uuid.UUID = enterprise_fk()
     listing_id: uuid.UUID = listing_fk()
