@@ -387,6 +387,7 @@ def test_the_database_itself_refuses_a_second_shortcut_in_a_listing(session):
 
     enterprise = make_enterprise(session)
     listing = enterprises.default_listing(session=session, enterprise_id=enterprise.id)
+    session.commit()
     for title in ("One", "Two"):
         session.add(
             CannedContent(
