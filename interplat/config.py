@@ -71,6 +71,9 @@ class Settings(BaseSettings):
         "http://localhost:3000", description="Public URL of this deployment (links, webhooks)"
     )
     session_ttl_hours: int = Field(12, description="How long a CSR login lasts")
+    scheduler_interval_seconds: int = Field(
+        15, description="How often automated messages and abandonment run (0 turns it off)"
+    )
     upload_dir: Path = Field(PROJECT_ROOT / "uploaded_files", description="Where media is stored")
     upload_max_bytes: int = Field(25 * 1024 * 1024, description="Largest accepted upload")
 

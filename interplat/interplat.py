@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from . import pages, realtime
+from . import pages, realtime, scheduler
 from .api import create_api
 from .config import get_settings
 from .db import upgrade_to_head
@@ -18,3 +18,4 @@ app = rx.App(
 pages.register(app)
 app.register_lifespan_task(upgrade_to_head)
 app.register_lifespan_task(realtime.lifespan)
+app.register_lifespan_task(scheduler.lifespan)

@@ -31,20 +31,6 @@ def _bubble(message: rx.Var) -> rx.Component:
 
 def _thread() -> rx.Component:
     return rx.vstack(
-        rx.cond(
-            S.welcome != "",
-            rx.hstack(
-                rx.box(
-                    rx.text(S.brand_name, size="1", weight="bold", color=S.primary_color),
-                    rx.text(S.welcome, size="2", data_testid="welcome-message"),
-                    padding="8px 12px",
-                    border_radius="14px",
-                    max_width="80%",
-                    background=rx.color("gray", 3),
-                ),
-                width="100%",
-            ),
-        ),
         rx.foreach(S.thread, _bubble),
         spacing="2",
         width="100%",

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
@@ -131,7 +132,7 @@ def log_out(*, session: Session, token: str, now: dt.datetime | None = None) -> 
         select(UserSession.id).where(
             UserSession.user_id == row.user_id,
             col(UserSession.revoked_at).is_(None),
-            col(UserSession.expires_at) > now,
+            sa.or_(col(UserSession.expires_at).is_(None), col(UserSession.expires_at) > now),
         )
     ).first()
     user = session.get(User, row.user_id)

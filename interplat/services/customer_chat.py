@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from ..models import AutomatedKind, AutomatedMessage, MessageKind, SenderKind
-from . import links, messages
+from ..models import MessageKind, SenderKind
+from . import automation, links, messages
 from .enterprises import BrandPublic, brand_of
 from .errors import NotFound, ValidationFailed
 
@@ -19,17 +19,8 @@ class ChatView:
     brand: BrandPublic | None = None
     contact_phone: str = ""
     reference: str = ""
-    welcome: str = ""
     thread: list[messages.MessagePublic] = field(default_factory=list)
     ticket_open: bool = False
-
-
-def render_placeholders(template: str, values: dict[str, str]) -> str:
-    """Fill ``{first_name}``-style placeholders; unknown ones are left as typed."""
-    out = template
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", value)
-    return out
 
 
 def load_chat(*, session: Session, code: str, now: dt.datetime | None = None) -> ChatView:
@@ -44,36 +35,25 @@ def load_chat(*, session: Session, code: str, now: dt.datetime | None = None) ->
         )
     except NotFound:
         return ChatView(state="missing")
-    enterprise, ticket, customer = target.enterprise, target.ticket, target.customer
-    welcome = ""
-    if ticket is not None and ticket.listing_id is not None:
-        template = session.exec(
-            select(AutomatedMessage)
-            .where(
-                AutomatedMessage.listing_id == ticket.listing_id,
-                AutomatedMessage.kind == AutomatedKind.WELCOME,
-                AutomatedMessage.enabled,
+    enterprise, ticket = target.enterprise, target.ticket
+    thread: list[messages.MessagePublic] = []
+    if ticket is not None:
+        if ticket.status in ("waiting", "assigned"):
+            automation.send_welcome(session=session, ticket=ticket, now=now)
+        thread = [
+            replace(m, sender_name=enterprise.brand_name) if m.sender_kind == "system" else m
+            for m in messages.list_thread(
+                session=session,
+                enterprise_id=enterprise.id,
+                ticket_id=ticket.id,
+                customer_view=True,
             )
-            .order_by(col(AutomatedMessage.position))
-        ).first()
-        if template is not None:
-            first_name = customer.first_name if customer and customer.first_name else "there"
-            welcome = render_placeholders(
-                template.body, {"first_name": first_name, "brand_name": enterprise.brand_name}
-            )
-    thread = (
-        messages.list_thread(
-            session=session, enterprise_id=enterprise.id, ticket_id=ticket.id, customer_view=True
-        )
-        if ticket is not None
-        else []
-    )
+        ]
     return ChatView(
         state="ok",
         brand=brand_of(enterprise),
         contact_phone=enterprise.contact_phone,
         reference=ticket.reference if ticket else "",
-        welcome=welcome,
         thread=thread,
         ticket_open=ticket is not None and ticket.status in ("waiting", "assigned"),
     )

@@ -24,7 +24,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import customers, enterprises, links, messages, tickets, users
+from . import automation, customers, enterprises, links, messages, tickets, users
 
 DEMO_PASSWORD = "interplat-demo"
 
@@ -271,6 +271,8 @@ def _seed_conversation(
         listing_id=listing_id,
         now=started,
     )
+    # The customer opened the chat link right away: the welcome comes first in the thread.
+    automation.send_welcome(session=session, ticket=ticket, now=started)
     clock = started
     for line in lines:
         clock += dt.timedelta(minutes=2)

@@ -20,7 +20,6 @@ class CustomerChatState(rx.State):
     accent_color: str = "#C9A227"
     contact_phone: str = ""
     reference: str = ""
-    welcome: str = ""
     thread: list[dict[str, str]] = []
     ticket_open: bool = False
     send_error: str = ""
@@ -42,7 +41,6 @@ class CustomerChatState(rx.State):
             self.accent_color = view.brand.accent_color
         self.contact_phone = view.contact_phone
         self.reference = view.reference
-        self.welcome = view.welcome
         self.thread = [asdict(m) for m in view.thread]
         self.ticket_open = view.ticket_open
 

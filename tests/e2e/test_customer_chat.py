@@ -18,8 +18,13 @@ def test_demo_link_opens_the_branded_chat_with_history(running_app, phone):
         "el => getComputedStyle(el).backgroundColor"
     )
     assert header_bg == "rgb(31, 58, 147)"  # #1F3A93, the bank's primary colour
-    expect(page.get_by_test_id("welcome-message")).to_contain_text("Welcome to Symphony Financial")
-    expect(page.get_by_test_id("chat-message").first).to_contain_text("declined")
+    first, second = (
+        page.get_by_test_id("chat-message").nth(0),
+        page.get_by_test_id("chat-message").nth(1),
+    )
+    expect(first).to_contain_text("Symphony Financial")  # the welcome comes from the enterprise
+    expect(first).to_contain_text("Welcome to Symphony Financial, Dana!")
+    expect(second).to_contain_text("declined")
     expect(page.get_by_test_id("hosted-by")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
 
