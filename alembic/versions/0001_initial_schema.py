@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 04:33:25.456822
+Create Date: 2026-11-25 04:40:53.129889
 """
 
 from collections.abc import Sequence
@@ -561,6 +561,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('enterprise_id', sa.Uuid(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('listing_id', sa.Uuid(), nullable=True),
     sa.Column('ticket_id', sa.Uuid(), nullable=True),
     sa.Column('customer_id', sa.Uuid(), nullable=True),
     sa.Column('channel', sa.String(length=20), nullable=False),
@@ -571,6 +572,7 @@ def upgrade() -> None:
     sa.Column('open_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_shortlink_customer_id_customer'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_shortlink_enterprise_id_enterprise'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['listing_id'], ['listing.id'], name=op.f('fk_shortlink_listing_id_listing'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_shortlink_ticket_id_ticket'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shortlink'))
     )

@@ -32,6 +32,10 @@ class ShortLink(SQLModel, table=True):
     id: uuid.UUID = id_field()
     enterprise_id: uuid.UUID = enterprise_fk()
     code: str = text_field(32, unique=True, index=True)
+    # Entry links (website, email, posters) point at a listing and carry no ticket yet.
+    listing_id: uuid.UUID | None = Field(
+        default=None, foreign_key="listing.id", nullable=True, ondelete="CASCADE"
+    )
     ticket_id: uuid.UUID | None = Field(
         default=None, foreign_key="ticket.id", nullable=True, index=True, ondelete="CASCADE"
     )
