@@ -19,11 +19,11 @@ from .services import automation
 log = logging.getLogger(__name__)
 
 
-def tick() -> tuple[int, int]:
+def tick(url: str | None = None) -> tuple[int, int]:
     """One pass: send what is due, then end silent tickets. Returns (sent, abandoned)."""
-    with session_scope() as session:
+    with session_scope(url) as session:
         sent = automation.run_due(session=session)
-    with session_scope() as session:
+    with session_scope(url) as session:
         abandoned = automation.abandon_silent_tickets(session=session)
     return sent, abandoned
 

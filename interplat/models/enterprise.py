@@ -45,8 +45,9 @@ class Listing(SQLModel, table=True):
     enterprise_id: uuid.UUID = enterprise_fk()
     name: str = text_field(200)
     timezone: str = text_field(64, default="UTC")
-    # A waiting or assigned ticket whose customer is silent this long ends as abandoned.
-    abandon_after_minutes: int = Field(default=30, nullable=False)
+    # A waiting or assigned ticket whose customer is silent this long ends as abandoned
+    # (a day by default: chats here are asynchronous, customers come back later).
+    abandon_after_minutes: int = Field(default=24 * 60, nullable=False)
     is_default: bool = flag(False)
     created_at: dt.datetime = created_at_field()
 

@@ -1,0 +1,35 @@
+"""The in-app scheduler tick sends due automated messages and ends silent tickets."""
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from interplat import scheduler
+from interplat.models import AutomatedMessage, Message, Ticket, utcnow
+from interplat.services import enterprises
+from tests.factories import make_enterprise, make_ticket
+
+
+def test_a_tick_sends_after_hours_once_and_abandons_silent_tickets(session, db_url):
+    enterprise = make_enterprise(session)
+    listing = enterprises.default_listing(session=session, enterprise_id=enterprise.id)
+    session.add(
+        AutomatedMessage(
+            enterprise_id=enterprise.id,
+            listing_id=listing.id,
+            kind="after_hours",
+            body="We are closed, {first_name}.",
+        )
+    )
+    waiting = make_ticket(session, enterprise)  # no schedule at all: always after hours
+    silent = make_ticket(session, enterprise)
+    silent.last_customer_activity_at = utcnow() - dt.timedelta(hours=25)  # default: a day
+    session.commit()
+
+    assert scheduler.tick(db_url) == (2, 1)
+    assert scheduler.tick(db_url) == (0, 0)
+    with Session(session.get_bind()) as fresh:
+        bodies = fresh.exec(select(Message.body).where(Message.ticket_id == waiting.id)).all()
+        assert bodies == ["We are closed, there."]
+        assert fresh.get(Ticket, silent.id).status == "abandoned"
+        assert fresh.get(Ticket, waiting.id).status == "waiting"
