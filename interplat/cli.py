@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="upgrade the database to the newest schema")
     sub.add_parser("seed", help="create the demo enterprises (idempotent)")
     sub.add_parser("check-config", help="refuse missing or placeholder production secrets")
+    token = sub.add_parser("create-api-token", help="issue a back-office API token (shown once)")
+    token.add_argument("enterprise", help="the enterprise's slug, e.g. symphony")
+    token.add_argument("--name", default="back office", help="what the token is for")
     banner = sub.add_parser("banner", help="print where the app runs and how to log in")
     banner.add_argument("--url", default="http://localhost:3000")
     args = parser.parse_args(argv)
@@ -33,6 +36,32 @@ def main(argv: list[str] | None = None) -> int:
         _seed()
     elif args.command == "banner":
         _banner(args.url)
+    elif args.command == "create-api-token":
+        return _create_api_token(args.enterprise, args.name)
+    return 0
+
+
+def _create_api_token(slug: str, name: str) -> int:
+    from .db import session_scope
+    from .services import api_tokens, enterprises
+    from .services.errors import DomainError
+
+    with session_scope() as session:
+        enterprise = enterprises.find_enterprise_by_slug(session=session, slug=slug)
+        if enterprise is None:
+            print(f"error: no enterprise with slug {slug!r}", file=sys.stderr)
+            return 2
+        try:
+            issued = api_tokens.create_api_token(
+                session=session, enterprise_id=enterprise.id, name=name
+            )
+        except DomainError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
+    print(issued.secret)
+    print(
+        f"(token {issued.id} for {enterprise.brand_name}; it is not shown again)", file=sys.stderr
+    )
     return 0
 
 
