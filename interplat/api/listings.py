@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from ..config import get_settings
 from ..models import Listing
-from ..services import automated_messages, entry_links, schedules
+from ..services import automated_messages, enterprises, entry_links, schedules
 from ..services.enterprises import get_listing
 from .deps import SessionDep, SettingsDep, WorkspaceDep
 
@@ -91,6 +91,26 @@ def list_listings(session: SessionDep, principal: WorkspaceDep) -> list[ListingO
         .order_by(col(Listing.is_default).desc(), col(Listing.name))
     ).all()
     return [ListingOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+class ListingPatch(BaseModel):
+    name: str | None = Field(None, max_length=200)
+    abandon_after_minutes: int | None = Field(None, ge=0, le=enterprises.MAX_ABANDON_MINUTES)
+
+
+@router.patch("/{listing_id}", response_model=ListingOut)
+def update_listing(
+    listing_id: uuid.UUID, body: ListingPatch, session: SessionDep, principal: SettingsDep
+) -> ListingOut:
+    """Rename a listing, or set how long a silent customer's ticket stays open (0 = never)."""
+    listing = enterprises.update_listing(
+        session=session,
+        enterprise_id=principal.enterprise_id,
+        listing_id=listing_id,
+        name=body.name,
+        abandon_after_minutes=body.abandon_after_minutes,
+    )
+    return ListingOut.model_validate(listing, from_attributes=True)
 
 
 def _schedule(listing: Listing, specs: list[schedules.IntervalSpec]) -> ScheduleIO:

@@ -118,6 +118,35 @@ def get_listing(*, session: Session, enterprise_id: uuid.UUID, listing_id: uuid.
     return listing
 
 
+MAX_ABANDON_MINUTES = 7 * 24 * 60
+
+
+def update_listing(
+    *,
+    session: Session,
+    enterprise_id: uuid.UUID,
+    listing_id: uuid.UUID,
+    name: str | None = None,
+    abandon_after_minutes: int | None = None,
+) -> Listing:
+    """Rename a listing or change how long a silent customer's ticket stays open (0: never ends)."""
+    listing = get_listing(session=session, enterprise_id=enterprise_id, listing_id=listing_id)
+    if name is not None:
+        if not 1 <= len(name.strip()) <= 200:
+            raise ValidationFailed("A listing name has 1–200 characters.", field="name")
+        listing.name = name.strip()
+    if abandon_after_minutes is not None:
+        if not 0 <= abandon_after_minutes <= MAX_ABANDON_MINUTES:
+            raise ValidationFailed(
+                "Abandonment is 0 (never) to 10,080 minutes (a week).",
+                field="abandon_after_minutes",
+            )
+        listing.abandon_after_minutes = abandon_after_minutes
+    session.add(listing)
+    session.flush()
+    return listing
+
+
 def brand_of(enterprise: Enterprise) -> BrandPublic:
     return BrandPublic(
         enterprise_id=str(enterprise.id),

@@ -148,3 +148,14 @@ def test_another_enterprises_listing_is_not_found(api, a, b):
         assert response.status_code == 404, path
         assert "Brand b" not in response.text
     assert api.get(f"{b['base']}/automated", headers=b["api"]).json() == {"messages": []}
+
+
+def test_abandonment_window_is_configurable(api, a):
+    changed = api.patch(a["base"], headers=a["api"], json={"abandon_after_minutes": 90})
+    assert changed.status_code == 200 and changed.json()["abandon_after_minutes"] == 90
+    assert (
+        api.patch(a["base"], headers=a["api"], json={"abandon_after_minutes": -1}).status_code
+        == 400
+    )
+    assert api.patch(a["base"], headers=a["csr"], json={"name": "X"}).status_code == 403
+    assert api.get("/api/v1/listings", headers=a["csr"]).json()[0]["abandon_after_minutes"] == 90
