@@ -56,8 +56,14 @@ def setup_enterprise(engine: sa.Engine) -> tuple[uuid.UUID, list[uuid.UUID]]:
             session=s, slug="bench", name="Bench", brand_name="Bench", reference_prefix="BN"
         )
         staff = [
-            users.create_user(session=s, enterprise_id=e.id, email=f"c{i}@bench.io",
-                              full_name=f"CSR {i}", role="csr", password="bench-password")
+            users.create_user(
+                session=s,
+                enterprise_id=e.id,
+                email=f"c{i}@bench.io",
+                full_name=f"CSR {i}",
+                role="csr",
+                password="bench-password",
+            )
             for i in range(PULLERS)
         ]
         s.commit()
@@ -71,14 +77,18 @@ def insert_tickets(engine: sa.Engine, enterprise_id: uuid.UUID, n: int, open_sha
     n_open = int(n * open_share)
     with engine.begin() as conn:
         if pg:
-            conn.execute(sa.text("""
+            conn.execute(
+                sa.text("""
                 INSERT INTO customer (id, enterprise_id, phone, email, first_name, last_name,
                   gender, city, region, postal_code, country, external_id, device_info, app_info,
                   marketing_opt_in, created_at)
                 SELECT gen_random_uuid(), CAST(:e AS uuid), '+1' || (2000000000 + g)::text,
                   '', '', '', '', '', '', '', '', '', '{}', '{}', true, now()
-                FROM generate_series(1, :c) g"""), {"e": eid, "c": max(n_open, 1000)})
-            conn.execute(sa.text("""
+                FROM generate_series(1, :c) g"""),
+                {"e": eid, "c": max(n_open, 1000)},
+            )
+            conn.execute(
+                sa.text("""
                 WITH c AS (SELECT id, row_number() OVER () AS rn FROM customer), k AS (SELECT count(*) AS k FROM c)
                 INSERT INTO ticket (id, enterprise_id, customer_id, number, reference, source,
                   client_app, status, subject, created_at, queued_at, assigned_at, resolved_at,
@@ -93,19 +103,24 @@ def insert_tickets(engine: sa.Engine, enterprise_id: uuid.UUID, n: int, open_sha
                 CROSS JOIN k
                 JOIN c ON c.rn = 1 + (g - 1) % k.k
                 CROSS JOIN LATERAL (SELECT now() - (g % 31536000) * interval '1 second' AS t) tt
-                """), {"e": eid, "n": n, "o": n_open})
+                """),
+                {"e": eid, "n": n, "o": n_open},
+            )
             conn.execute(sa.text("ANALYZE"))
             return
         conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-        conn.execute(sa.text("""
+        conn.execute(
+            sa.text("""
             WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < :c)
             INSERT INTO customer (id, enterprise_id, phone, email, first_name, last_name, gender,
               city, region, postal_code, country, external_id, device_info, app_info,
               marketing_opt_in, created_at)
             SELECT lower(hex(randomblob(16))), :e, '+1' || (2000000000 + i), '', '', '', '', '',
               '', '', '', '', '{}', '{}', 1, datetime('now') FROM g"""),
-            {"e": eid, "c": max(n_open, 1000)})
-        conn.execute(sa.text("""
+            {"e": eid, "c": max(n_open, 1000)},
+        )
+        conn.execute(
+            sa.text("""
             WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < :n),
             c AS (SELECT id, row_number() OVER () AS rn FROM customer),
             k AS (SELECT count(*) AS k FROM customer)
@@ -120,7 +135,9 @@ def insert_tickets(engine: sa.Engine, enterprise_id: uuid.UUID, n: int, open_sha
               CASE WHEN i > :o THEN datetime(t, '+15 minutes') END,
               CASE WHEN i > :o AND i % 3 = 0 THEN 1 + i % 5 END, ''
             FROM (SELECT i, datetime('now', '-' || (i % 31536000) || ' seconds') AS t FROM g) g2
-            CROSS JOIN k JOIN c ON c.rn = 1 + (g2.i - 1) % k.k"""), {"e": eid, "n": n, "o": n_open})
+            CROSS JOIN k JOIN c ON c.rn = 1 + (g2.i - 1) % k.k"""),
+            {"e": eid, "n": n, "o": n_open},
+        )
 
 
 def timed_pullers(worker) -> tuple[int, float]:
@@ -163,8 +180,10 @@ def bench_pulls(url: str, pulls: int) -> None:
             for _ in range(per_worker):
                 with conn.begin():
                     now = dt.datetime.now(dt.UTC)
-                    if conn.execute(raw_sql, {"u": uid, "now": now if pg else now.replace(tzinfo=None),
-                                              "e": eid_param}).first():
+                    if conn.execute(
+                        raw_sql,
+                        {"u": uid, "now": now if pg else now.replace(tzinfo=None), "e": eid_param},
+                    ).first():
                         n += 1
         return n
 
@@ -181,8 +200,10 @@ def bench_pulls(url: str, pulls: int) -> None:
     svc_n, svc_t = timed_pullers(service)
     assert raw_n == svc_n == per_worker * PULLERS, (raw_n, svc_n)
     raw_rate, svc_rate = raw_n / raw_t, svc_n / svc_t
-    print(f"pulls/s [{engine.dialect.name}, {PULLERS} pullers]: bare SQL {raw_rate:7.0f}  "
-          f"service {svc_rate:7.0f}  ratio {svc_rate / raw_rate:4.2f}")
+    print(
+        f"pulls/s [{engine.dialect.name}, {PULLERS} pullers]: bare SQL {raw_rate:7.0f}  "
+        f"service {svc_rate:7.0f}  ratio {svc_rate / raw_rate:4.2f}"
+    )
     engine.dispose()
 
 
@@ -204,15 +225,19 @@ def bench_counters(url: str, n: int) -> None:
             got = counters.ticket_counters(session=s, enterprise_id=eid, period=period)
             ours.append(time.perf_counter() - t0)
     assert got.total == n, got
-    print(f"counters over {n:,} tickets [{engine.dialect.name}]: bare count(*) {min(baseline):.3f} s  "
-          f"ticket_counters {min(ours):.3f} s  ratio {min(ours) / min(baseline):4.2f}  "
-          f"(avg wait {got.average_wait_seconds} s, avg rating {got.average_rating})")
+    print(
+        f"counters over {n:,} tickets [{engine.dialect.name}]: bare count(*) {min(baseline):.3f} s  "
+        f"ticket_counters {min(ours):.3f} s  ratio {min(ours) / min(baseline):4.2f}  "
+        f"(avg wait {got.average_wait_seconds} s, avg rating {got.average_rating})"
+    )
     engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/interplat_bench")
+    parser.add_argument(
+        "--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/interplat_bench"
+    )
     parser.add_argument("--sqlite", action="store_true", help="also measure SQLite")
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--pulls", type=int, default=4000)
