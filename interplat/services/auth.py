@@ -140,6 +140,17 @@ def log_out(*, session: Session, token: str, now: dt.datetime | None = None) -> 
         _announce_presence(session, user, Presence.OFFLINE)
 
 
+def touch_session(*, session: Session, token: str, now: dt.datetime | None = None) -> bool:
+    """Record that the browser holding ``token`` is still open; False if the session ended."""
+    table = UserSession.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.token_hash == token_digest(token), table.c.revoked_at.is_(None))
+        .values(last_seen_at=now or utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _announce_presence(session: Session, user: User, presence: Presence) -> None:
     user.presence = str(presence)
     session.add(user)

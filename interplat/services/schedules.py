@@ -28,6 +28,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 TIME_RE = re.compile(r"^([0-9]{2}):([0-9]{2})$")
 MINUTES_PER_DAY = 24 * 60
 LOOKAHEAD_DAYS = 14
+# Open staff tabs check in every minute (state/live.py); three missed beats mean gone.
+PRESENCE_WINDOW = dt.timedelta(minutes=3)
 MAX_HOLIDAY_NAME_LENGTH = 200
 # Names zoneinfo lists that depend on the server or mean nothing to a business.
 _NOT_BUSINESS_ZONES = frozenset({"localtime", "Factory", "posixrules"})
@@ -160,13 +162,15 @@ def is_open(*, session: Session, listing: Listing, now: dt.datetime | None = Non
 def online_staff_count(
     *, session: Session, enterprise_id: uuid.UUID, now: dt.datetime | None = None
 ) -> int:
-    """Active staff of the enterprise who are online and hold a live login session."""
+    """Active staff of the enterprise who are online with a browser open: a live login
+    session whose tab checked in within ``PRESENCE_WINDOW`` (closing the tab ages it out)."""
     now = now or utcnow()
     live_session = sa.exists().where(
         col(UserSession.user_id) == col(User.id),
         col(UserSession.revoked_at).is_(None),
         # A session without an expiry never expires (as ``auth.resolve_session`` reads it).
         sa.or_(col(UserSession.expires_at).is_(None), col(UserSession.expires_at) > now),
+        col(UserSession.last_seen_at) >= now - PRESENCE_WINDOW,
     )
     count = session.exec(
         select(func.count())

@@ -9,12 +9,21 @@ import reflex as rx
 
 from .. import realtime
 from ..db import session_scope
+from ..services import auth as auth_service
 from ..services import users
 from ..services.errors import DomainError
 from .auth import AuthState
 
+HEARTBEAT_SECONDS = 60
+
+
+def _touch(token: str) -> bool:
+    with session_scope() as session:
+        return auth_service.touch_session(session=session, token=token)
+
 
 class LiveState(rx.State):
+    _beating: bool = False
     counts: dict[str, int] = {}
     team: list[dict[str, str]] = []
     my_presence: str = "offline"
@@ -38,6 +47,29 @@ class LiveState(rx.State):
         self._apply_snapshot(snapshot)
         me = next((m for m in self.team if m["user_id"] == auth.user_id), None)
         self.my_presence = me["presence"] if me else "offline"
+        return LiveState.heartbeat
+
+    @rx.event(background=True)
+    async def heartbeat(self):
+        """While this tab stays connected, tell the server every minute that it is open
+        (availability counts only staff whose tab checked in recently)."""
+        from ..interplat import app
+
+        async with self:
+            if self._beating:
+                return
+            self._beating = True
+            token = (await self.get_state(AuthState)).session_token
+            client = self.router.session.client_token
+        token_manager = app.event_namespace._token_manager  # type: ignore[union-attr]
+        try:
+            while await token_manager.is_token_connected(client):
+                if not await asyncio.to_thread(_touch, token):
+                    break  # logged out or revoked: nothing to keep alive
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+        finally:
+            async with self:
+                self._beating = False
 
     @rx.event
     async def set_presence(self, presence: str):

@@ -55,3 +55,42 @@ def test_a_session_is_remembered_across_reloads(running_app, desktop):
     expect(page.get_by_test_id("user-name")).to_have_text("Tina Lopez", timeout=30_000)
     page.goto(running_app.at("/login"))
     expect(page).to_have_url(path_is("/dashboard"), timeout=30_000)
+
+
+def test_an_open_workspace_tab_keeps_the_session_seen(running_app, desktop):
+    """Availability counts only staff whose tab checked in lately; an open tab does."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from interplat.db import session_scope
+    from interplat.models import User, UserSession, utcnow
+
+    page = desktop.new_page()
+    log_in(page, running_app, "max@ticket4me.demo")
+    long_ago = utcnow() - dt.timedelta(hours=1)
+    with session_scope(running_app.database_url) as s:
+        user_id = s.execute(
+            sa.select(User.id).where(User.email == "max@ticket4me.demo")
+        ).scalar_one()
+        s.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == user_id)
+            .values(last_seen_at=long_ago)
+        )
+    second_tab = desktop.new_page()  # a new tab connects and checks in at once
+    second_tab.goto(running_app.at("/dashboard"))
+    expect(second_tab.get_by_test_id("user-name")).to_have_text("Max Weber", timeout=30_000)
+
+    def last_seen():
+        with session_scope(running_app.database_url) as s:
+            return s.execute(
+                sa.select(sa.func.max(UserSession.last_seen_at)).where(
+                    UserSession.user_id == user_id
+                )
+            ).scalar_one()
+
+    deadline = utcnow() + dt.timedelta(seconds=15)
+    while last_seen() <= long_ago and utcnow() < deadline:
+        second_tab.wait_for_timeout(200)
+    assert last_seen() > utcnow() - dt.timedelta(minutes=1)

@@ -66,8 +66,11 @@ def open_ticket(session, enterprise, listing, now=MONDAY_10, **customer_fields):
 
 
 def come_online(session, enterprise, now):
+    """A CSR logs in and keeps the workspace tab open (it checks in at every tick below)."""
     user = make_user(session, enterprise)
-    return auth.log_in(session=session, email=user.email, password=PASSWORD, ttl_hours=12, now=now)
+    login = auth.log_in(session=session, email=user.email, password=PASSWORD, ttl_hours=12, now=now)
+    session.info.setdefault("open_tabs", []).append(login.token)
+    return login
 
 
 def automated_bodies(session, ticket):
@@ -81,6 +84,8 @@ def automated_bodies(session, ticket):
 
 
 def tick(session, now):
+    for token in session.info.get("open_tabs", []):
+        auth.touch_session(session=session, token=token, now=now)
     sent = automation.run_due(session=session, now=now)
     session.commit()
     return sent

@@ -355,7 +355,10 @@ def test_online_staff_are_online_users_with_a_live_session(session, engine):
     other_enterprise, _ = make_listing(session)
     now = at(2025, 6, 2, 10, 0)
     log_in_csr(session, enterprise, now)  # counts
-    log_in_csr(session, enterprise, now - dt.timedelta(hours=2), role="owner")  # counts, any role
+    _, owner_login = log_in_csr(session, enterprise, now - dt.timedelta(hours=2), role="owner")
+    auth.touch_session(session=session, token=owner_login.token, now=now - dt.timedelta(minutes=1))
+    # ^ counts, any role: logged in long ago, and the tab checked in a minute ago
+    gone, _ = log_in_csr(session, enterprise, now - dt.timedelta(minutes=4))  # tab closed
     log_in_csr(session, other_enterprise, now)  # another tenant
     expired, _ = log_in_csr(session, enterprise, now - dt.timedelta(hours=9))
     just_expired, _ = log_in_csr(session, enterprise, now - dt.timedelta(hours=8))
@@ -376,10 +379,11 @@ def test_online_staff_are_online_users_with_a_live_session(session, engine):
             user_id=never_expires.id,
             token_hash="f" * 64,
             expires_at=None,
+            last_seen_at=now - dt.timedelta(seconds=30),
         )
     )
     session.add_all(
-        [expired, just_expired, away, inactive, revoked, without_session, never_expires]
+        [expired, just_expired, away, inactive, revoked, without_session, never_expires, gone]
     )
     session.commit()
     statements = []
@@ -412,9 +416,10 @@ def test_availability_explains_why_a_listing_cannot_serve(session):
         "offline",
     )
     assert offline.next_open_at is None
-    log_in_csr(session, enterprise, monday_10)
+    _, login = log_in_csr(session, enterprise, monday_10)
     available = check(monday_10)
     assert (available.available, available.reason, available.csrs_online) == (True, "available", 1)
+    auth.touch_session(session=session, token=login.token, now=at(2025, 6, 2, 16, 59))
     evening = check(at(2025, 6, 2, 17, 0))
     assert (evening.open_now, evening.available, evening.reason) == (False, False, "after_hours")
     assert evening.csrs_online == 1
