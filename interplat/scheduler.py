@@ -1,4 +1,5 @@
-"""The in-app scheduler: automated messages and abandonment, on a timer in every worker.
+"""The in-app scheduler: automated messages, abandonment and SMS delivery, on a timer in
+every worker.
 
 Each tick is safe to run in several workers at once: every automated message is recorded
 under a unique (ticket, message) key before it is sent, and a ticket ends only once.
@@ -14,7 +15,7 @@ from typing import Any
 
 from .config import get_settings
 from .db import session_scope
-from .services import automation
+from .services import automation, sms, telephony
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,16 @@ def tick(url: str | None = None) -> tuple[int, int]:
     return sent, abandoned
 
 
+def deliver_sms(url: str | None = None) -> int:
+    """Hand the queued SMS to the telephony gateway (dev outbox or Twilio), with retries."""
+    with session_scope(url) as session:
+        return sms.deliver_due(
+            session=session,
+            gateway=telephony.get_gateway(),
+            from_number=get_settings().twilio_from_number or "",
+        )
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """Run ``tick`` every ``INTERPLAT_SCHEDULER_INTERVAL_SECONDS`` while the app runs."""
@@ -36,10 +47,11 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     async def loop() -> None:
         while True:
             await asyncio.sleep(interval)
-            try:
-                await asyncio.to_thread(tick)
-            except Exception:  # a bad tick must not stop the next one
-                log.exception("scheduler tick failed")
+            for job in (tick, deliver_sms):
+                try:
+                    await asyncio.to_thread(job)
+                except Exception:  # a bad job must not stop the next one
+                    log.exception("scheduler job %s failed", job.__name__)
 
     task = asyncio.create_task(loop(), name="interplat-scheduler") if interval > 0 else None
     try:

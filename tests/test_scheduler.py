@@ -33,3 +33,26 @@ def test_a_tick_sends_after_hours_once_and_abandons_silent_tickets(session, db_u
         assert bodies == ["We are closed, there."]
         assert fresh.get(Ticket, silent.id).status == "abandoned"
         assert fresh.get(Ticket, waiting.id).status == "waiting"
+
+
+def test_queued_sms_reach_the_dev_outbox_once(session, db_url):
+    from interplat.models import OutboxMessage
+    from interplat.services import sms, telephony
+
+    enterprise = make_enterprise(session)
+    queued = sms.queue_sms(
+        session=session,
+        enterprise_id=enterprise.id,
+        to="+14155550132",
+        body="Your link: https://example.com/c/x",
+    )
+    session.commit()
+    telephony.set_gateway(telephony.DevOutboxGateway())
+    try:
+        assert scheduler.deliver_sms(db_url) == 1
+        assert scheduler.deliver_sms(db_url) == 0
+    finally:
+        telephony.set_gateway(None)
+    with Session(session.get_bind()) as fresh:
+        row = fresh.get(OutboxMessage, queued.id)
+        assert row.status == "delivered" and row.provider_id.startswith("DEV")
