@@ -1,0 +1,325 @@
+"""Call → chat: a caller who chose to chat gets a ticket and an SMS with a chat link.
+
+Shared by the platform IVR (press 1) and enterprise IVRs calling the REST API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session, col, select
+
+from .. import routes
+from ..models import CallLog, Channel, Customer, Enterprise, ShortLink, Ticket, utcnow
+from .customers import find_or_create_customer, normalize_phone
+from .enterprises import default_listing
+from .errors import InvalidPhoneNumber, NotFound, ValidationFailed
+from .links import create_short_link
+from .sms import SmsSuppressed, queue_sms
+from .tickets import open_ticket
+
+MAX_NAME_LENGTH = 100
+MAX_EXTERNAL_ID_LENGTH = 100
+MAX_MESSAGE_LENGTH = 300
+MAX_EMAIL_LENGTH = 254  # email_validator enforces it
+EARLIEST_DOB = dt.date(1900, 1, 1)
+DEFAULT_LINK_TTL = dt.timedelta(hours=24)
+DEFAULT_REUSE_WINDOW = dt.timedelta(minutes=10)
+API_CALL_SID_PREFIX = "API-"
+
+
+@dataclass(frozen=True)
+class CallToChatResult:
+    """What the IVR is told: the ticket, the chat link and whether an SMS went out."""
+
+    ticket_id: uuid.UUID
+    reference: str
+    link_url: str
+    link_code: str
+    sms_id: uuid.UUID | None  # the outbox row, None when reused or blocked
+    created: bool  # a new ticket (False: the customer's open one)
+    customer_id: uuid.UUID
+    sms_blocked: bool = False  # the number opted out of SMS: ticket yes, text no
+
+
+@dataclass(frozen=True)
+class CallerDetails:
+    """Validated input of one call-to-chat request."""
+
+    phone: str
+    first_name: str
+    last_name: str
+    email: str
+    dob: dt.date | None
+    external_id: str
+    dnis: str
+    message: str
+
+    def customer_fields(self) -> dict[str, Any]:
+        """The customer fields the caller gave (empty ones left out)."""
+        fields = {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "dob": self.dob,
+            "external_id": self.external_id,
+        }
+        return {name: value for name, value in fields.items() if value}
+
+
+def start_chat_from_call(
+    *,
+    session: Session,
+    enterprise_id: uuid.UUID,
+    caller: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    dob: dt.date | None = None,
+    external_id: str = "",
+    dnis: str = "",
+    message: str = "",
+    source: Channel | str = Channel.IVR,
+    call_sid: str = "",
+    base_url: str,
+    reuse_window: dt.timedelta = DEFAULT_REUSE_WINDOW,
+    now: dt.datetime | None = None,
+) -> CallToChatResult:
+    """Match or create the caller, open (or reuse) their ticket and text them a chat link.
+
+    A repeat call within ``reuse_window`` gets the same live link and no second SMS. An
+    empty ``call_sid`` (an enterprise IVR over the API) is logged as ``API-<hex>``.
+    """
+    now = now or utcnow()
+    details = validate_caller(
+        caller=caller,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        dob=dob,
+        external_id=external_id,
+        dnis=dnis,
+        message=message,
+        today=now.date(),
+    )
+    if source not in set(Channel):
+        raise ValidationFailed("Unknown source channel.", field="source")
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound("Enterprise not found.")
+    listing = default_listing(session=session, enterprise_id=enterprise_id)
+    customer = _match_customer(session, enterprise_id, details, now)
+    ticket, created = open_ticket(
+        session=session,
+        enterprise_id=enterprise_id,
+        customer_id=customer.id,
+        source=source,
+        listing_id=listing.id,
+        now=now,
+    )
+    link = None if created else _recent_link(session, ticket.id, customer.id, now, reuse_window)
+    sms_id, blocked = None, False
+    if link is None:
+        link, sms_id, blocked = _send_new_link(session, enterprise, details, ticket, base_url, now)
+    if details.dnis or source == Channel.IVR:
+        _log_call(session, enterprise_id, details, call_sid, ticket.id, now)
+    return CallToChatResult(
+        ticket_id=ticket.id,
+        reference=ticket.reference,
+        link_url=routes.chat_url(base_url, link.code),
+        link_code=link.code,
+        sms_id=sms_id,
+        created=created,
+        customer_id=customer.id,
+        sms_blocked=blocked,
+    )
+
+
+def validate_caller(
+    *,
+    caller: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    dob: dt.date | None = None,
+    external_id: str = "",
+    dnis: str = "",
+    message: str = "",
+    today: dt.date,
+) -> CallerDetails:
+    """Check every input, naming the API field of the first refusal."""
+    return CallerDetails(
+        phone=_phone(caller, field="cid", required=True),
+        first_name=_bounded(first_name, "first_name", "The first name", MAX_NAME_LENGTH),
+        last_name=_bounded(last_name, "last_name", "The last name", MAX_NAME_LENGTH),
+        email=_email(email),
+        dob=_dob(dob, today),
+        external_id=_bounded(external_id, "external_id", "The external id", MAX_EXTERNAL_ID_LENGTH),
+        dnis=_phone(dnis, field="dnis", required=False),
+        message=_bounded(message, "message", "The message", MAX_MESSAGE_LENGTH),
+    )
+
+
+def link_ttl(enterprise: Enterprise) -> dt.timedelta:
+    """How long an SMS chat link lives: ``ivr_settings["link_ttl_minutes"]``, else a day."""
+    minutes = (enterprise.ivr_settings or {}).get("link_ttl_minutes")
+    if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0:
+        return dt.timedelta(minutes=minutes)
+    return DEFAULT_LINK_TTL
+
+
+def sms_text(brand: str, link_url: str, message: str = "") -> str:
+    """The text a caller receives: the brand, the chat link, then the IVR's own message."""
+    text = f"{brand}: continue your conversation here: {link_url}"
+    return f"{text}\n{message}" if message else text
+
+
+def _phone(raw: str, *, field: str, required: bool) -> str:
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            raise ValidationFailed("Give the caller's number.", field=field)
+        return ""
+    try:
+        return normalize_phone(text)
+    except InvalidPhoneNumber as exc:
+        raise InvalidPhoneNumber(exc.message, field=field) from exc
+
+
+def _bounded(raw: str, field: str, label: str, limit: int) -> str:
+    text = (raw or "").strip()
+    if len(text) > limit:
+        raise ValidationFailed(f"{label} has at most {limit} characters.", field=field)
+    return text
+
+
+def _email(raw: str) -> str:
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationFailed("That email address is not valid.", field="email") from exc
+
+
+def _dob(dob: dt.date | None, today: dt.date) -> dt.date | None:
+    if dob is None:
+        return None
+    if dob > today:
+        raise ValidationFailed("The date of birth cannot be in the future.", field="dob")
+    if dob <= EARLIEST_DOB:
+        raise ValidationFailed("The date of birth must be after 1900-01-01.", field="dob")
+    return dob
+
+
+def _match_customer(
+    session: Session, enterprise_id: uuid.UUID, details: CallerDetails, now: dt.datetime
+) -> Customer:
+    """The caller's customer row: found by phone (empty fields filled in) or created."""
+    fields = details.customer_fields()
+    try:
+        with session.begin_nested():
+            customer, created = find_or_create_customer(
+                session=session, enterprise_id=enterprise_id, phone=details.phone, **fields
+            )
+    except sa.exc.IntegrityError:
+        # A concurrent call from the same number created the customer first.
+        customer, created = find_or_create_customer(
+            session=session, enterprise_id=enterprise_id, phone=details.phone
+        )
+    if not created:
+        for name, value in fields.items():
+            if not getattr(customer, name):
+                setattr(customer, name, value)
+    customer.last_contact_at = now
+    session.add(customer)
+    return customer
+
+
+def _recent_link(
+    session: Session,
+    ticket_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    now: dt.datetime,
+    window: dt.timedelta,
+) -> ShortLink | None:
+    """The live SMS link this caller got for this ticket within ``window``, if any."""
+    return session.exec(
+        select(ShortLink)
+        .where(
+            ShortLink.ticket_id == ticket_id,
+            ShortLink.customer_id == customer_id,
+            ShortLink.channel == str(Channel.SMS),
+            col(ShortLink.revoked_at).is_(None),
+            col(ShortLink.created_at) >= now - window,
+            sa.or_(col(ShortLink.expires_at).is_(None), col(ShortLink.expires_at) > now),
+        )
+        .order_by(col(ShortLink.created_at).desc())
+    ).first()
+
+
+def _send_new_link(
+    session: Session,
+    enterprise: Enterprise,
+    details: CallerDetails,
+    ticket: Ticket,
+    base_url: str,
+    now: dt.datetime,
+) -> tuple[ShortLink, uuid.UUID | None, bool]:
+    """A fresh SMS link to the ticket, texted: ``(link, outbox id, opted out)``."""
+    link = create_short_link(
+        session=session,
+        enterprise_id=enterprise.id,
+        channel=Channel.SMS,
+        ticket_id=ticket.id,
+        customer_id=ticket.customer_id,
+        ttl=link_ttl(enterprise),
+        now=now,
+    )
+    body = sms_text(enterprise.brand_name, routes.chat_url(base_url, link.code), details.message)
+    try:
+        outbox = queue_sms(
+            session=session,
+            enterprise_id=enterprise.id,
+            to=details.phone,
+            body=body,
+            ticket_id=ticket.id,
+            now=now,
+        )
+    except SmsSuppressed:
+        return link, None, True
+    return link, outbox.id, False
+
+
+def _log_call(
+    session: Session,
+    enterprise_id: uuid.UUID,
+    details: CallerDetails,
+    call_sid: str,
+    ticket_id: uuid.UUID,
+    now: dt.datetime,
+) -> None:
+    """Record the call's outcome; the platform IVR's own row (same sid) is updated."""
+    call_sid = call_sid.strip()[:64] or API_CALL_SID_PREFIX + uuid.uuid4().hex
+    call = session.exec(
+        select(CallLog).where(CallLog.call_sid == call_sid, CallLog.enterprise_id == enterprise_id)
+    ).first()
+    if call is None:
+        call = CallLog(
+            enterprise_id=enterprise_id,
+            call_sid=call_sid,
+            from_number=details.phone,
+            to_number=details.dnis,
+            status="in-progress",
+            created_at=now,
+        )
+    call.outcome, call.ticket_id = "chat", ticket_id
+    call.to_number = call.to_number or details.dnis
+    session.add(call)
+    session.flush()
