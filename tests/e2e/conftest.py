@@ -163,8 +163,15 @@ def scaled_app(tmp_path_factory) -> Iterator[RunningApp]:
     """Two backend workers sharing Reflex state and events through Redis."""
     redis_url = os.environ["INTERPLAT_TEST_REDIS_URL"]
     database_url, links = seeded_database(tmp_path_factory.mktemp("e2e-scaled"))
+    # Its own .web: a second build in the shared one would bake this app's port into the
+    # frontend the first app serves, and that app's pages would talk to this backend.
+    web_dir = tmp_path_factory.mktemp("scaled-web") / ".web"
     proc, base = start_app(
-        database_url, "e2e-scaled-server.log", INTERPLAT_REDIS_URL=redis_url, GRANIAN_WORKERS="2"
+        database_url,
+        "e2e-scaled-server.log",
+        INTERPLAT_REDIS_URL=redis_url,
+        GRANIAN_WORKERS="2",
+        REFLEX_WEB_WORKDIR=str(web_dir),
     )
     try:
         workers = psutil.Process(proc.pid).children(recursive=True)
