@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..services.errors import DomainError
@@ -56,6 +57,13 @@ def install(api: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
         return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
+
+    @api.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL byte, which PostgreSQL text cannot hold: bad input, not a server fault
+        return error_response(
+            400, "invalid", "The input contains characters that cannot be stored."
+        )
 
     @api.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -70,6 +70,9 @@ def log_in(
 ) -> LoginResult:
     """Check credentials and open a session; one message for every kind of failure."""
     now = now or utcnow()
+    if "\x00" in email or len(email) > 254:  # cannot be anyone's address (nor stored)
+        verify_password(_DUMMY_HASH, password)
+        raise InvalidCredentials(BAD_LOGIN_MESSAGE)
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
         verify_password(_DUMMY_HASH, password)

@@ -79,3 +79,15 @@ def test_unknown_routes_answer_json_404(api):
     response = api.get("/api/nope")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_nul_byte_is_bad_input_not_a_server_error(api, staff):
+    """Regression (found by the fuzz test on PostgreSQL): NUL in text fields gave a 500."""
+    response = api.post("/api/auth/login", json={"email": "a\x00@example.com", "password": "x"})
+    assert response.status_code == 401
+    ticket = api.post(
+        "/api/v1/tickets",
+        json={"customer": {"phone": "4155550100", "first_name": "A\x00"}},
+        headers={"Authorization": "Bearer " + _login(api).json()["token"]},
+    )
+    assert ticket.status_code in (201, 400)
