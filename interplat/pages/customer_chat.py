@@ -1,4 +1,4 @@
-"""The branded chat a customer opens from an SMS link or QR code (phone first)."""
+"""The branded chat a customer opens from an SMS link, or starts from an entry link (phone first)."""
 
 from __future__ import annotations
 
@@ -101,6 +101,69 @@ def _ended_or_missing(title: str, text: rx.Var | str) -> rx.Component:
     )
 
 
+def _start_panel() -> rx.Component:
+    return rx.vstack(
+        rx.center(
+            rx.icon("messages-square", size=28, color="white"),
+            width="56px",
+            height="56px",
+            border_radius="50%",
+            background=S.primary_color,
+        ),
+        rx.heading(S.listing_name, size="5", text_align="center", data_testid="listing-name"),
+        rx.text(
+            "Chat with us — a representative will answer here.",
+            size="2",
+            color_scheme="gray",
+            text_align="center",
+        ),
+        rx.form(
+            rx.vstack(
+                rx.text(
+                    "Your first name (optional)",
+                    as_="label",
+                    html_for="start-first-name",
+                    size="2",
+                    weight="medium",
+                ),
+                rx.input(
+                    id="start-first-name",
+                    name="first_name",
+                    placeholder="e.g. Sam",
+                    max_length=100,
+                    auto_complete="given-name",
+                    size="3",
+                    width="100%",
+                    data_testid="start-first-name",
+                ),
+                rx.cond(
+                    S.start_error != "",
+                    rx.text(S.start_error, color_scheme="red", size="2", data_testid="start-error"),
+                ),
+                rx.button(
+                    rx.icon("message-circle"),
+                    "Start chat",
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    background=S.primary_color,
+                    data_testid="start-chat",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=S.start,
+            width="100%",
+            padding_top="8px",
+        ),
+        align="center",
+        spacing="3",
+        padding="40px 20px 24px",
+        width="100%",
+        flex="1",
+    )
+
+
 def customer_chat_page() -> rx.Component:
     return rx.match(
         S.view_state,
@@ -126,6 +189,7 @@ def customer_chat_page() -> rx.Component:
                 hosted_mark(),
             ),
         ),
+        ("start", customer_layout(brand_header(), _start_panel(), hosted_mark())),
         (
             "expired",
             customer_layout(

@@ -7,26 +7,32 @@ from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
-from ..models import MessageKind, SenderKind
-from . import automation, links, messages
-from .enterprises import BrandPublic, brand_of
-from .errors import NotFound, ValidationFailed
+from ..models import Channel, Customer, Enterprise, Listing, MessageKind, SenderKind, Ticket, utcnow
+from . import automation, links, messages, tickets
+from .enterprises import BrandPublic, brand_of, get_listing
+from .errors import Conflict, NotFound, ValidationFailed
+
+# The chat link a started conversation moves to lives as long as an SMS chat link does.
+CHAT_LINK_TTL = dt.timedelta(hours=24)
+MAX_FIRST_NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
 class ChatView:
-    state: str  # ok | expired | missing
+    state: str  # ok | start (an entry link: nothing begun yet) | expired | missing
     brand: BrandPublic | None = None
     contact_phone: str = ""
     reference: str = ""
     thread: list[messages.MessagePublic] = field(default_factory=list)
     ticket_open: bool = False
+    listing_name: str = ""
 
 
 def load_chat(*, session: Session, code: str, now: dt.datetime | None = None) -> ChatView:
     """Open a chat link: brand, welcome message and the ticket's history."""
     try:
         target = links.open_short_link(session=session, code=code, now=now)
+        listing = _entry_listing(session, target)
     except links.LinkExpired as exc:
         return ChatView(
             state="expired",
@@ -36,27 +42,102 @@ def load_chat(*, session: Session, code: str, now: dt.datetime | None = None) ->
     except NotFound:
         return ChatView(state="missing")
     enterprise, ticket = target.enterprise, target.ticket
-    thread: list[messages.MessagePublic] = []
-    if ticket is not None:
-        if ticket.status in ("waiting", "assigned"):
-            automation.send_welcome(session=session, ticket=ticket, now=now)
-        thread = [
-            replace(m, sender_name=enterprise.brand_name) if m.sender_kind == "system" else m
-            for m in messages.list_thread(
-                session=session,
-                enterprise_id=enterprise.id,
-                ticket_id=ticket.id,
-                customer_view=True,
-            )
-        ]
+    if listing is not None:
+        return ChatView(
+            state="start",
+            brand=brand_of(enterprise),
+            contact_phone=enterprise.contact_phone,
+            listing_name=listing.name,
+        )
     return ChatView(
         state="ok",
         brand=brand_of(enterprise),
         contact_phone=enterprise.contact_phone,
         reference=ticket.reference if ticket else "",
-        thread=thread,
+        thread=_customer_thread(session, enterprise, ticket, now) if ticket else [],
         ticket_open=ticket is not None and ticket.status in ("waiting", "assigned"),
     )
+
+
+def _entry_listing(session: Session, target: links.LinkTarget) -> Listing | None:
+    """The listing an entry link starts conversations for; ``None`` for a ticket's link."""
+    if target.ticket is not None or target.listing_id is None:
+        return None
+    return get_listing(
+        session=session, enterprise_id=target.enterprise.id, listing_id=target.listing_id
+    )
+
+
+def _customer_thread(
+    session: Session, enterprise: Enterprise, ticket: Ticket, now: dt.datetime | None
+) -> list[messages.MessagePublic]:
+    if ticket.status in ("waiting", "assigned"):
+        automation.send_welcome(session=session, ticket=ticket, now=now)
+    return [
+        replace(m, sender_name=enterprise.brand_name) if m.sender_kind == "system" else m
+        for m in messages.list_thread(
+            session=session,
+            enterprise_id=enterprise.id,
+            ticket_id=ticket.id,
+            customer_view=True,
+        )
+    ]
+
+
+def start_chat_from_entry(
+    *, session: Session, code: str, first_name: str = "", now: dt.datetime | None = None
+) -> str:
+    """Begin a conversation from an entry link; returns the code of the new chat's own link.
+
+    Every start makes a new customer without a phone number: a number typed into a web
+    form is unverified, and matching on it would let a stranger join that person's open
+    ticket and read its history.
+    """
+    now = now or utcnow()
+    name = _checked_first_name(first_name)
+    target = links.open_short_link(session=session, code=code, count_visit=False, now=now)
+    listing = _entry_listing(session, target)
+    if listing is None:
+        raise Conflict("This link already belongs to a conversation.")
+    customer = Customer(
+        enterprise_id=listing.enterprise_id,
+        phone=None,
+        first_name=name,
+        created_at=now,
+        last_contact_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    channel = Channel(target.channel)
+    ticket, _ = tickets.open_ticket(
+        session=session,
+        enterprise_id=listing.enterprise_id,
+        customer_id=customer.id,
+        source=channel,
+        listing_id=listing.id,
+        now=now,
+    )
+    link = links.create_short_link(
+        session=session,
+        enterprise_id=listing.enterprise_id,
+        channel=channel,
+        ticket_id=ticket.id,
+        customer_id=customer.id,
+        ttl=CHAT_LINK_TTL,
+        now=now,
+    )
+    return link.code
+
+
+def _checked_first_name(raw: str) -> str:
+    name = (raw or "").strip()
+    if "\x00" in name:
+        raise ValidationFailed("Please type your name again.", field="first_name")
+    if len(name) > MAX_FIRST_NAME_LENGTH:
+        raise ValidationFailed(
+            f"A first name has at most {MAX_FIRST_NAME_LENGTH} characters.", field="first_name"
+        )
+    return name
 
 
 def send_customer_text(

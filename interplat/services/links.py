@@ -30,6 +30,7 @@ class LinkTarget:
     ticket: Ticket | None
     customer: Customer | None
     channel: str
+    listing_id: uuid.UUID | None = None  # set on entry links, which have no ticket yet
 
 
 def create_short_link(
@@ -75,7 +76,13 @@ def open_short_link(
         session.add(link)
     ticket = session.get(Ticket, link.ticket_id) if link.ticket_id else None
     customer = session.get(Customer, link.customer_id) if link.customer_id else None
-    return LinkTarget(enterprise=enterprise, ticket=ticket, customer=customer, channel=link.channel)
+    return LinkTarget(
+        enterprise=enterprise,
+        ticket=ticket,
+        customer=customer,
+        channel=link.channel,
+        listing_id=link.listing_id,
+    )
 
 
 def revoke_short_link(*, session: Session, link: ShortLink, now: dt.datetime | None = None) -> None:

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 import reflex as rx
 
+from .. import routes
 from ..db import session_scope
 from ..services import customer_chat
 from ..services.errors import DomainError
@@ -23,6 +24,8 @@ class CustomerChatState(rx.State):
     thread: list[dict[str, str]] = []
     ticket_open: bool = False
     send_error: str = ""
+    listing_name: str = ""
+    start_error: str = ""
 
     @rx.var
     def code(self) -> str:
@@ -43,6 +46,25 @@ class CustomerChatState(rx.State):
         self.reference = view.reference
         self.thread = [asdict(m) for m in view.thread]
         self.ticket_open = view.ticket_open
+        self.listing_name = view.listing_name
+        self.start_error = ""
+
+    @rx.event
+    def start(self, form: dict[str, str]):
+        # A second tap queued behind the first would otherwise start a second conversation.
+        if self.view_state != "start":
+            return None
+        self.start_error = ""
+        try:
+            with session_scope() as session:
+                code = customer_chat.start_chat_from_entry(
+                    session=session, code=self.code, first_name=form.get("first_name", "")
+                )
+        except DomainError as exc:
+            self.start_error = exc.message
+            return None
+        self.view_state = "loading"
+        return rx.redirect(routes.chat_path(code))
 
     @rx.event
     def send(self, form: dict[str, str]):
