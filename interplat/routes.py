@@ -17,6 +17,13 @@ PAYMENTS = "/payments"
 SETTINGS = "/settings"
 CUSTOMER_CHAT = "/c/[link_code]"
 API_PREFIX = "/api"
+DEV_PHONE = "/dev/phone"
+# Twilio webhooks (configure these on the Twilio number)
+TWILIO_VOICE = "/api/twilio/voice"
+TWILIO_VOICE_MENU = "/api/twilio/voice/menu"
+TWILIO_VOICE_STATUS = "/api/twilio/voice/status"
+TWILIO_SMS = "/api/twilio/sms"
+TWILIO_SMS_STATUS = "/api/twilio/sms/status"
 
 
 @dataclass(frozen=True)

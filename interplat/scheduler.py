@@ -13,7 +13,8 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .config import get_settings
+from . import routes
+from .config import TelephonyBackend, get_settings
 from .db import session_scope
 from .services import automation, sms, telephony
 
@@ -31,33 +32,69 @@ def tick(url: str | None = None) -> tuple[int, int]:
 
 def deliver_sms(url: str | None = None) -> int:
     """Hand the queued SMS to the telephony gateway (dev outbox or Twilio), with retries."""
+    settings = get_settings()
+    callback = None
+    if settings.telephony_backend == TelephonyBackend.TWILIO:
+        callback = settings.public_base_url.rstrip("/") + routes.TWILIO_SMS_STATUS
     with session_scope(url) as session:
         return sms.deliver_due(
             session=session,
             gateway=telephony.get_gateway(),
-            from_number=get_settings().twilio_from_number or "",
+            from_number=settings.twilio_from_number or "",
+            status_callback=callback,
         )
+
+
+# Set from any thread when an SMS is queued, so it leaves now rather than at the next tick.
+_sms_wakeup: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+
+
+def nudge_sms_delivery() -> None:
+    """Wake this worker's SMS deliverer (a no-op when the scheduler is not running)."""
+    target = _sms_wakeup
+    if target is not None:
+        loop, event = target
+        loop.call_soon_threadsafe(event.set)
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
-    """Run ``tick`` every ``INTERPLAT_SCHEDULER_INTERVAL_SECONDS`` while the app runs."""
+    """Run ``tick`` every ``INTERPLAT_SCHEDULER_INTERVAL_SECONDS`` while the app runs, and
+    deliver SMS at the same pace or as soon as one is queued."""
+    global _sms_wakeup
     interval = get_settings().scheduler_interval_seconds
 
-    async def loop() -> None:
+    async def run(job: Any) -> None:
+        try:
+            await asyncio.to_thread(job)
+        except Exception:  # a bad job must not stop the next one
+            log.exception("scheduler job %s failed", job.__name__)
+
+    async def ticks() -> None:
         while True:
             await asyncio.sleep(interval)
-            for job in (tick, deliver_sms):
-                try:
-                    await asyncio.to_thread(job)
-                except Exception:  # a bad job must not stop the next one
-                    log.exception("scheduler job %s failed", job.__name__)
+            await run(tick)
 
-    task = asyncio.create_task(loop(), name="interplat-scheduler") if interval > 0 else None
+    async def deliveries(event: asyncio.Event) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=interval)
+            event.clear()
+            await run(deliver_sms)
+
+    tasks: list[asyncio.Task[None]] = []
+    if interval > 0:
+        event = asyncio.Event()
+        _sms_wakeup = (asyncio.get_running_loop(), event)
+        tasks = [
+            asyncio.create_task(ticks(), name="interplat-scheduler"),
+            asyncio.create_task(deliveries(event), name="interplat-sms"),
+        ]
     try:
         yield
     finally:
-        if task is not None:
+        _sms_wakeup = None
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

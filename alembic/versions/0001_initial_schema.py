@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 04:40:53.129889
+Create Date: 2026-11-25 06:42:38.894193
 """
 
 from collections.abc import Sequence
@@ -154,6 +154,7 @@ def upgrade() -> None:
     sa.Column('enterprise_id', sa.Uuid(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('purpose', sa.String(length=10), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_phonenumber_enterprise_id_enterprise'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_phonenumber'))

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from ..routes import API_PREFIX
-from . import call_to_chat, content, errors, health, listings, me, qr, tickets
+from . import call_to_chat, content, errors, health, listings, me, qr, tickets, twilio_webhooks
 
 # Every operation may answer with these, always as an ``ErrorResponse`` body.
 ERROR_CODES = {
@@ -36,7 +36,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     errors.install(api)
-    for module in (health, me, tickets, listings, content, qr, call_to_chat):
+    for module in (health, me, tickets, listings, content, qr, call_to_chat, twilio_webhooks):
         api.include_router(module.router, prefix=API_PREFIX)
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     return api

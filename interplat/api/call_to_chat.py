@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .. import scheduler
 from ..config import get_settings
 from ..models import Channel, IvrClient
 from ..services import call_to_chat, ivr_clients
@@ -214,6 +215,8 @@ def _start(session: Session, client: IvrClient, form: CallToChatForm) -> CallToC
         source=Channel.IVR,
         base_url=get_settings().public_base_url,
     )
+    session.commit()  # the SMS is queued for good before the deliverer is woken
+    scheduler.nudge_sms_delivery()
     return CallToChatOut(
         ticket_id=result.ticket_id,
         reference=result.reference,

@@ -75,4 +75,7 @@ class PhoneNumber(SQLModel, table=True):
     enterprise_id: uuid.UUID = enterprise_fk()
     number: str = text_field(20, unique=True, index=True)
     label: str = text_field(100, default="")
+    # ivr: the menu (press 1 / 2); chat: calls an enterprise IVR forwards here go straight
+    # to chat (the caller already chose it there; the original caller id is kept).
+    purpose: str = text_field(10, default="ivr")
     created_at: dt.datetime = created_at_field()

@@ -15,10 +15,20 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
 from .. import routes
-from ..models import CallLog, Channel, Customer, Enterprise, ShortLink, Ticket, utcnow
+from ..models import (
+    CallLog,
+    Channel,
+    Customer,
+    Enterprise,
+    PhoneNumber,
+    ShortLink,
+    Ticket,
+    utcnow,
+)
 from .customers import find_or_create_customer, normalize_phone
 from .enterprises import default_listing
 from .errors import InvalidPhoneNumber, NotFound, ValidationFailed
+from .ivr import ivr_settings_of
 from .links import create_short_link
 from .sms import SmsSuppressed, queue_sms
 from .tickets import open_ticket
@@ -28,7 +38,6 @@ MAX_EXTERNAL_ID_LENGTH = 100
 MAX_MESSAGE_LENGTH = 300
 MAX_EMAIL_LENGTH = 254  # email_validator enforces it
 EARLIEST_DOB = dt.date(1900, 1, 1)
-DEFAULT_LINK_TTL = dt.timedelta(hours=24)
 DEFAULT_REUSE_WINDOW = dt.timedelta(minutes=10)
 API_CALL_SID_PREFIX = "API-"
 
@@ -166,17 +175,27 @@ def validate_caller(
 
 
 def link_ttl(enterprise: Enterprise) -> dt.timedelta:
-    """How long an SMS chat link lives: ``ivr_settings["link_ttl_minutes"]``, else a day."""
-    minutes = (enterprise.ivr_settings or {}).get("link_ttl_minutes")
-    if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0:
-        return dt.timedelta(minutes=minutes)
-    return DEFAULT_LINK_TTL
+    """How long an SMS chat link lives (the enterprise's IVR setting, a day by default)."""
+    return dt.timedelta(minutes=ivr_settings_of(enterprise).link_ttl_minutes)
 
 
 def sms_text(brand: str, link_url: str, message: str = "") -> str:
     """The text a caller receives: the brand, the chat link, then the IVR's own message."""
     text = f"{brand}: continue your conversation here: {link_url}"
     return f"{text}\n{message}" if message else text
+
+
+def sender_number(session: Session, enterprise_id: uuid.UUID, dialled: str) -> str:
+    """The enterprise number an SMS comes from: the one the caller dialled if it is the
+    enterprise's, else its first; "" (the deployment's default sender) when it has none."""
+    numbers = session.exec(
+        select(PhoneNumber.number)
+        .where(PhoneNumber.enterprise_id == enterprise_id)
+        .order_by(col(PhoneNumber.created_at), col(PhoneNumber.number))
+    ).all()
+    if dialled in numbers:
+        return dialled
+    return numbers[0] if numbers else ""
 
 
 def _phone(raw: str, *, field: str, required: bool) -> str:
@@ -290,6 +309,7 @@ def _send_new_link(
             to=details.phone,
             body=body,
             ticket_id=ticket.id,
+            from_=sender_number(session, enterprise.id, details.dnis),
             now=now,
         )
     except SmsSuppressed:

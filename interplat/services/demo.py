@@ -14,6 +14,7 @@ from ..models import (
     AutomatedMessage,
     Channel,
     Customer,
+    Enterprise,
     MessageKind,
     ScheduleInterval,
     SenderKind,
@@ -24,7 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import automation, customers, enterprises, links, messages, tickets, users
+from . import automation, customers, enterprises, ivr, links, messages, tickets, users
 
 DEMO_PASSWORD = "interplat-demo"
 
@@ -41,6 +42,9 @@ ENTERPRISES = [
         "timezone": "America/Los_Angeles",
         "contact_phone": "+14155550100",
         "contact_email": "help@symphony.demo",
+        # The IVR menu; the second number takes calls Symphony's own IVR forwards (chat).
+        "numbers": [("+14155550199", "Main line", "ivr"), ("+14155550198", "Forwarded", "chat")],
+        "ivr": {"agent_number": "+14155550100", "agent_mode": "dial"},
         "staff": [
             ("olivia@symphony.demo", "Olivia Grant", "owner"),
             ("carlos@symphony.demo", "Carlos Rivera", "csr"),
@@ -107,6 +111,8 @@ ENTERPRISES = [
         "timezone": "America/New_York",
         "contact_phone": "+12125550100",
         "contact_email": "support@ticket4me.demo",
+        "numbers": [("+12125550199", "Box office", "ivr")],
+        "ivr": {"agent_mode": "enqueue", "queue_name": "box-office"},
         "staff": [
             ("tom@ticket4me.demo", "Tom Becker", "owner"),
             ("tina@ticket4me.demo", "Tina Lopez", "csr"),
@@ -165,8 +171,28 @@ def seed_demo(*, session: Session, now: dt.datetime | None = None) -> SeedSummar
                 session=session, slug=str(spec["slug"])
             )
         assert enterprise is not None
+        _ensure_phone_numbers(session, enterprise.id, spec)
         summary.customer_links[enterprise.brand_name] = _demo_link_code(session, enterprise.id, now)
     return summary
+
+
+def _ensure_phone_numbers(session: Session, enterprise_id: uuid.UUID, spec: dict[str, Any]) -> None:
+    """The demo numbers and IVR settings (also added to a database seeded before them)."""
+    have = {
+        row.number for row in ivr.list_phone_numbers(session=session, enterprise_id=enterprise_id)
+    }
+    for number, label, purpose in spec["numbers"]:
+        if number not in have:
+            ivr.add_phone_number(
+                session=session,
+                enterprise_id=enterprise_id,
+                number=number,
+                label=label,
+                purpose=purpose,
+            )
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is not None and not enterprise.ivr_settings:
+        ivr.update_ivr_settings(session=session, enterprise_id=enterprise_id, changes=spec["ivr"])
 
 
 def _seed_enterprise(session: Session, spec: dict[str, Any], now: dt.datetime) -> None:

@@ -84,9 +84,14 @@ def queue_sms(
     to: str,
     body: str,
     ticket_id: uuid.UUID | None = None,
+    from_: str = "",
     now: dt.datetime | None = None,
 ) -> OutboxMessage:
-    """Record an SMS to send as soon as a delivery worker runs (refused for opted-out numbers)."""
+    """Record an SMS to send as soon as a delivery worker runs (refused for opted-out numbers).
+
+    ``from_`` is the enterprise's own number when it has one (so replies come back to it);
+    empty means the deployment's default sender.
+    """
     phone = normalize_phone(to)
     body = body.strip()
     if not body or len(body) > MAX_SMS_LENGTH:
@@ -98,6 +103,7 @@ def queue_sms(
         enterprise_id=enterprise_id,
         channel="sms",
         to_address=phone,
+        from_address=from_,
         body=body,
         status=OutboxStatus.QUEUED,
         next_attempt_at=now,
@@ -161,6 +167,8 @@ def deliver_due(
 ) -> int:
     """Send the outbox's due SMS, each once across workers; returns how many the carrier took.
 
+    ``status_callback`` is the carrier's status webhook; each message's own id is added
+    as ``?outbox=<id>`` so a report that overtakes the send's result still finds its row.
     Commits ``session``: the claim, then each outcome, in short transactions of their
     own, so no lock is held while the carrier answers.
     """
@@ -176,7 +184,10 @@ def deliver_due(
         session.commit()  # no transaction (and no SQLite write lock) during the carrier call
         try:
             result = gateway.send_sms(
-                to=job.to, from_=job.from_, body=job.body, status_callback=status_callback
+                to=job.to,
+                from_=job.from_,
+                body=job.body,
+                status_callback=_callback_for(status_callback, job.id),
             )
         except SmsSendError as exc:
             _record_error(session, job, exc, now)
@@ -188,6 +199,12 @@ def deliver_due(
             sent += 1
         session.commit()
     return sent
+
+
+def _callback_for(base: str | None, message_id: uuid.UUID) -> str | None:
+    if not base:
+        return None
+    return f"{base}{'&' if '?' in base else '?'}outbox={message_id}"
 
 
 def _claim_due(session: Session, from_number: str, now: dt.datetime, limit: int) -> list[_Claimed]:
@@ -227,9 +244,12 @@ def _claim_due(session: Session, from_number: str, now: dt.datetime, limit: int)
 
 
 def _record_sent(session: Session, job: _Claimed, result: SentSms, now: dt.datetime) -> None:
-    message = _reload(session, job.id)
+    message = _reload(session, job.id, lock=True)
     # Twilio answers "queued"/"accepted" (queued with Twilio): for the outbox that is sent.
-    message.status = result.status if result.status in _AFTER_SEND else OutboxStatus.SENT
+    # A status report may already have moved the row further ("delivered"): keep it.
+    reported = result.status if result.status in _AFTER_SEND else OutboxStatus.SENT
+    if _RANK.get(reported, 0) >= _RANK.get(message.status, 0):
+        message.status = reported
     message.provider_id, message.sent_at, message.last_error = result.provider_id, now, ""
     session.add(message)
     session.add(
@@ -262,8 +282,10 @@ def _record_error(session: Session, job: _Claimed, error: SmsSendError, now: dt.
     session.add(message)
 
 
-def _reload(session: Session, message_id: uuid.UUID) -> OutboxMessage:
-    message = session.get(OutboxMessage, message_id, populate_existing=True)
+def _reload(session: Session, message_id: uuid.UUID, lock: bool = False) -> OutboxMessage:
+    message = session.get(
+        OutboxMessage, message_id, populate_existing=True, with_for_update=lock or None
+    )
     if message is None:  # only a deleted enterprise takes its outbox with it
         raise NotFound("Outbox message not found.")
     return message
@@ -292,16 +314,28 @@ def apply_status_callback(
     provider_id: str,
     status: str,
     error_code: str = "",
+    outbox_id: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> OutboxMessage | None:
-    """Apply a carrier status report, never moving a message backwards; ``None`` if unknown."""
+    """Apply a carrier status report, never moving a message backwards; ``None`` if unknown.
+
+    The row is found by ``outbox_id`` (from the callback URL) when given — a report can
+    arrive before the send's result, and so the provider id, is recorded — else by the
+    carrier's id. A row that already has another provider id is not this report's.
+    """
+    query = select(OutboxMessage)
+    if outbox_id is not None:
+        query = query.where(OutboxMessage.id == outbox_id)
+    else:
+        query = query.where(
+            OutboxMessage.provider_id == provider_id, OutboxMessage.provider_id != ""
+        )
     message = session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.provider_id == provider_id, OutboxMessage.provider_id != "")
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        query.with_for_update().execution_options(populate_existing=True)
     ).first()
-    if message is None:
+    if message is None or (message.provider_id and message.provider_id != provider_id):
+        return None
+    if message.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING) and not provider_id:
         return None
     new = _CARRIER_SYNONYMS.get(status.strip().lower(), status.strip().lower())
     # Reports up to "sent" are never applied: they would put the row back in the send queue.

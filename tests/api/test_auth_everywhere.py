@@ -1,5 +1,6 @@
 """Every route of the OpenAPI description (but health and login) refuses a missing or bad
-token with 401 before looking at anything else, including routes added later."""
+token with 401 before looking at anything else, including routes added later; Twilio's
+webhooks, which carry a signature instead of a token, refuse with 403."""
 
 import uuid
 
@@ -9,12 +10,31 @@ from interplat.api import create_api
 
 # Public: health, login, and QR images of links (whoever has the code already has the link).
 PUBLIC = {("get", "/api/health"), ("post", "/api/auth/login")}
+TWILIO = "/api/twilio/"
 OPERATIONS = [
     (method, path)
     for path, ops in create_api().openapi()["paths"].items()
     for method in ops
-    if (method, path) not in PUBLIC and not path.startswith("/api/qr/")
+    if (method, path) not in PUBLIC and not path.startswith(("/api/qr/", TWILIO))
 ]
+WEBHOOKS = [
+    (method, path)
+    for path, ops in create_api().openapi()["paths"].items()
+    for method in ops
+    if path.startswith(TWILIO)
+]
+
+
+@pytest.mark.parametrize("method,path", WEBHOOKS)
+def test_twilio_webhooks_require_a_signature(api, method, path):
+    for headers in ({}, {"Authorization": "Bearer ipk_nope"}, {"X-Twilio-Signature": "bm9wZQ=="}):
+        response = api.request(method, path, headers=headers, data={"CallSid": "CA1"})
+        assert response.status_code == 403, (method, path, headers)
+        assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_the_webhook_list_covers_them():
+    assert len(WEBHOOKS) == 5
 
 
 @pytest.mark.parametrize("method,path", OPERATIONS)

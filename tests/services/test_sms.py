@@ -92,8 +92,18 @@ def test_due_messages_go_out_oldest_first_and_are_recorded(session, bus):
     carrier = RecordingCarrier()
     assert deliver(session, carrier, later(minutes=5)) == 2
     assert carrier.sent == [
-        {"to": CUSTOMER, "from_": SENDER, "body": "first", "callback": CALLBACK},
-        {"to": CUSTOMER, "from_": SENDER, "body": "second", "callback": CALLBACK},
+        {
+            "to": CUSTOMER,
+            "from_": SENDER,
+            "body": "first",
+            "callback": f"{CALLBACK}?outbox={older.id}",
+        },
+        {
+            "to": CUSTOMER,
+            "from_": SENDER,
+            "body": "second",
+            "callback": f"{CALLBACK}?outbox={newer.id}",
+        },
     ]
     first, second = reread(session, older), reread(session, newer)
     assert (first.status, first.provider_id, first.attempts) == ("sent", f"SM{1:032x}", 1)

@@ -1,7 +1,5 @@
 """The carrier gateway, through the real Twilio SDK with a recording HTTP client."""
 
-import json
-import logging
 import re
 from collections.abc import Iterator
 from urllib.parse import urlencode
@@ -9,7 +7,6 @@ from urllib.parse import urlencode
 import pytest
 import requests
 from pydantic import SecretStr
-from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
@@ -21,6 +18,7 @@ from interplat.services.telephony import (
     SmsSendError,
     TwilioGateway,
 )
+from tests.twilio_http import RecordingHttpClient, twilio_json
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "twilio-test-token-0123456789"
@@ -28,30 +26,6 @@ SENDER = "+14155550100"
 CUSTOMER = "+14155552671"
 MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
 LOOKUP_URL = f"https://lookups.twilio.com/v2/PhoneNumbers/{CUSTOMER}"
-
-
-class RecordingHttpClient(HttpClient):
-    """Twilio's HTTP boundary: records each request, answers from a script of responses."""
-
-    def __init__(self, *answers: Response | Exception) -> None:
-        super().__init__(logging.getLogger("test.twilio"), is_async=False)
-        self.answers = list(answers)
-        self.requests: list[dict] = []
-
-    def request(  # type: ignore[override]
-        self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, **_kw
-    ):
-        self.requests.append(
-            {"method": method, "url": uri, "params": params, "data": data, "auth": auth}
-        )
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
-def twilio_json(status: int, payload: dict) -> Response:
-    return Response(status, json.dumps(payload), headers={"Content-Type": "application/json"})
 
 
 def message_created(sid: str = "SM" + "f" * 32) -> Response:
