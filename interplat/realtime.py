@@ -55,7 +55,7 @@ def staff_snapshot(enterprise_id: str) -> dict[str, Any]:
     """The figures a staff header shows, as plain values for state vars."""
     with session_scope() as session:
         snap = workspace.workspace_snapshot(session=session, enterprise_id=uuid.UUID(enterprise_id))
-    return {"counts": snap.counts, "team": snap.team}
+    return {"counts": snap.counts, "team": snap.team, "waiting": snap.waiting}
 
 
 async def _dispatch(app: Any, event: DomainEvent) -> None:

@@ -8,7 +8,18 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from ..routes import API_PREFIX
-from . import call_to_chat, content, errors, health, listings, me, qr, tickets, twilio_webhooks
+from . import (
+    call_to_chat,
+    content,
+    errors,
+    health,
+    listings,
+    me,
+    qr,
+    telephony,
+    tickets,
+    twilio_webhooks,
+)
 
 # Every operation may answer with these, always as an ``ErrorResponse`` body.
 ERROR_CODES = {
@@ -36,7 +47,17 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     errors.install(api)
-    for module in (health, me, tickets, listings, content, qr, call_to_chat, twilio_webhooks):
+    for module in (
+        health,
+        me,
+        tickets,
+        listings,
+        content,
+        qr,
+        call_to_chat,
+        telephony,
+        twilio_webhooks,
+    ):
         api.include_router(module.router, prefix=API_PREFIX)
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
     return api

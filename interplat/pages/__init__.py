@@ -8,8 +8,9 @@ from .. import routes
 from ..services.access import Permission
 from ..state.auth import AuthState
 from ..state.customer import CustomerChatState
+from ..state.dev_phone import DevPhoneState
 from ..state.live import LiveState
-from . import customer_chat, dashboard, login, sections
+from . import customer_chat, dashboard, dev_phone, login, sections
 
 STAFF_PAGES = [
     (routes.DASHBOARD, "Dashboard", dashboard.dashboard_page, Permission.WORKSPACE),
@@ -45,4 +46,10 @@ def register(app: rx.App) -> None:
         route=routes.CUSTOMER_CHAT,
         title="Chat",
         on_load=CustomerChatState.load,
+    )
+    app.add_page(
+        dev_phone.dev_phone_page,
+        route=routes.DEV_PHONE,
+        title="Dev phone · Interplat",
+        on_load=DevPhoneState.load,
     )

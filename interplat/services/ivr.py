@@ -81,6 +81,13 @@ def ivr_settings_of(enterprise: Enterprise) -> IvrSettings:
     return IvrSettings(**values)
 
 
+def current_ivr_settings(*, session: Session, enterprise_id: uuid.UUID) -> IvrSettings:
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound("Enterprise not found.")
+    return ivr_settings_of(enterprise)
+
+
 def update_ivr_settings(
     *, session: Session, enterprise_id: uuid.UUID, changes: dict[str, Any]
 ) -> IvrSettings:
@@ -91,6 +98,9 @@ def update_ivr_settings(
     unknown = sorted(set(changes) - _FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown IVR setting: {unknown[0]}.", field=unknown[0])
+    if any(value is None for value in changes.values()):
+        name = next(name for name, value in changes.items() if value is None)
+        raise ValidationFailed(f"{name} cannot be null.", field=name)
     cleaned = {name: _clean(name, value) for name, value in changes.items()}
     merged = {**(enterprise.ivr_settings or {}), **cleaned}
     enterprise.ivr_settings = merged

@@ -1,4 +1,5 @@
-"""What every staff page's header and dashboard show live: queue counts and team presence."""
+"""What every staff page's header and dashboard show live: queue counts, team presence and
+the oldest waiting conversations."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session
 
-from . import tickets, users
+from . import queue, tickets, users
+
+WAITING_SHOWN = 8
 
 
 @dataclass(frozen=True)
 class WorkspaceSnapshot:
     counts: dict[str, int]
     team: list[dict[str, str]]
+    waiting: list[dict[str, str]]
 
     @property
     def unserved(self) -> int:
@@ -21,8 +25,23 @@ class WorkspaceSnapshot:
 
 
 def workspace_snapshot(*, session: Session, enterprise_id: uuid.UUID) -> WorkspaceSnapshot:
-    """Queue counts and team presence of one enterprise (two small queries)."""
+    """Queue counts, team presence and the queue's head for one enterprise (three small
+    queries)."""
+    waiting = queue.waiting_previews(
+        session=session, enterprise_id=enterprise_id, limit=WAITING_SHOWN
+    )
     return WorkspaceSnapshot(
         counts=tickets.status_counts(session=session, enterprise_id=enterprise_id),
         team=[asdict(m) for m in users.list_team(session=session, enterprise_id=enterprise_id)],
+        waiting=[
+            {
+                "ticket_id": w.ticket_id,
+                "reference": w.reference,
+                "customer_name": w.customer_name,
+                "source": str(w.source),
+                "waiting_since": w.waiting_since.isoformat() if w.waiting_since else "",
+                "last_message": w.last_message,
+            }
+            for w in waiting
+        ],
     )

@@ -26,6 +26,7 @@ class LiveState(rx.State):
     _beating: bool = False
     counts: dict[str, int] = {}
     team: list[dict[str, str]] = []
+    waiting: list[dict[str, str]] = []
     my_presence: str = "offline"
     last_event: str = ""
     events_seen: int = 0
@@ -94,3 +95,4 @@ class LiveState(rx.State):
     def _apply_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.counts = snapshot["counts"]
         self.team = snapshot["team"]
+        self.waiting = snapshot.get("waiting", [])

@@ -40,7 +40,7 @@ def test_the_webhook_list_covers_them():
 @pytest.mark.parametrize("method,path", OPERATIONS)
 def test_route_requires_a_token(api, method, path):
     url = path.replace("{", "").replace("}", "")
-    for name in ("listing_id", "ticket_id", "canned_id", "rule_id", "holiday_id"):
+    for name in ("listing_id", "ticket_id", "canned_id", "rule_id", "holiday_id", "number_id"):
         url = url.replace(name, str(uuid.uuid4()))
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Bearer ipk_nope"}):
         response = api.request(method, url, headers=headers, content=b"{not json")
