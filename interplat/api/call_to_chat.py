@@ -92,6 +92,10 @@ class CallToChatOut(BaseModel):
     created: bool = Field(description="A new ticket; false when the open one was reused")
     sms_queued: bool = Field(description="An SMS with the link is on its way")
     sms_blocked: bool = Field(description="No SMS: the number opted out (texted STOP)")
+    pending_in_app: bool = Field(
+        description="The caller has the customer app open: the chat waits there, and the SMS "
+        "follows two minutes later only if it is not opened in the app first"
+    )
 
 
 def ivr_client(
@@ -133,7 +137,8 @@ CallFormDep = Annotated[CallToChatForm, Depends(call_form)]
 _XML_EXAMPLE = (
     "<response><ticket_id>3f0c…</ticket_id><reference>AC1-000042</reference>"
     "<link>https://chat.example.com/c/abc</link><created>true</created>"
-    "<sms_queued>true</sms_queued><sms_blocked>false</sms_blocked></response>"
+    "<sms_queued>true</sms_queued><sms_blocked>false</sms_blocked>"
+    "<pending_in_app>false</pending_in_app></response>"
 )
 
 
@@ -224,6 +229,7 @@ def _start(session: Session, client: IvrClient, form: CallToChatForm) -> CallToC
         created=result.created,
         sms_queued=result.sms_id is not None,
         sms_blocked=result.sms_blocked,
+        pending_in_app=result.in_app,
     )
 
 

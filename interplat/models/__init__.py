@@ -40,7 +40,7 @@ from .payments import (
 )
 from .telephony import CallLog, IvrClient, OutboxMessage, ShortLink, SmsLog, SmsSuppression
 from .tickets import Attachment, Message, Ticket, TicketEvent
-from .users import ApiToken, User, UserSession
+from .users import ApiToken, AppSession, User, UserSession
 
 __all__ = [
     "OPEN_TICKET_STATUSES",
@@ -94,6 +94,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "AppSession",
     "ThreadMarker",
     "utcnow",
 ]

@@ -103,3 +103,4 @@ class OutboxStatus(StrEnum):
     DELIVERED = "delivered"
     UNDELIVERED = "undelivered"
     FAILED = "failed"
+    CANCELED = "canceled"  # not sent on purpose (e.g. an app fallback the customer beat)

@@ -50,3 +50,20 @@ class ApiToken(SQLModel, table=True):
     created_at: dt.datetime = created_at_field()
     last_used_at: dt.datetime | None = when_field()
     revoked_at: dt.datetime | None = when_field()
+
+
+class AppSession(SQLModel, table=True):
+    """A customer signed in to the platform's customer app or website, as a person (their
+    verified phone number), across enterprises. Only the SHA-256 of the token is stored.
+
+    Call → chat uses it: a caller with a recently active session gets the chat as a
+    pending chat in the app, and the SMS only as a fallback.
+    """
+
+    id: uuid.UUID = id_field()
+    phone: str = text_field(20, index=True)
+    token_hash: str = text_field(64, unique=True, index=True)
+    created_at: dt.datetime = created_at_field()
+    expires_at: dt.datetime | None = when_field()
+    last_seen_at: dt.datetime | None = when_field()
+    revoked_at: dt.datetime | None = when_field()

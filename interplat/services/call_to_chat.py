@@ -25,6 +25,7 @@ from ..models import (
     Ticket,
     utcnow,
 )
+from . import app_sessions
 from .customers import find_or_create_customer, normalize_phone
 from .enterprises import default_listing
 from .errors import InvalidPhoneNumber, NotFound, ValidationFailed
@@ -54,6 +55,7 @@ class CallToChatResult:
     created: bool  # a new ticket (False: the customer's open one)
     customer_id: uuid.UUID
     sms_blocked: bool = False  # the number opted out of SMS: ticket yes, text no
+    in_app: bool = False  # a pending chat in the customer app; the SMS is the fallback
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,11 @@ def start_chat_from_call(
         now=now,
     )
     link = None if created else _recent_link(session, ticket.id, customer.id, now, reuse_window)
-    sms_id, blocked = None, False
+    sms_id, blocked, in_app = None, False, False
     if link is None:
-        link, sms_id, blocked = _send_new_link(session, enterprise, details, ticket, base_url, now)
+        link, sms_id, blocked, in_app = _send_new_link(
+            session, enterprise, details, ticket, base_url, now
+        )
     if details.dnis or source == Channel.IVR:
         _log_call(session, enterprise_id, details, call_sid, ticket.id, now)
     return CallToChatResult(
@@ -146,6 +150,7 @@ def start_chat_from_call(
         created=created,
         customer_id=customer.id,
         sms_blocked=blocked,
+        in_app=in_app,
     )
 
 
@@ -274,7 +279,7 @@ def _recent_link(
         .where(
             ShortLink.ticket_id == ticket_id,
             ShortLink.customer_id == customer_id,
-            ShortLink.channel == str(Channel.SMS),
+            col(ShortLink.channel).in_([str(Channel.SMS), str(Channel.APP)]),
             col(ShortLink.revoked_at).is_(None),
             col(ShortLink.created_at) >= now - window,
             sa.or_(col(ShortLink.expires_at).is_(None), col(ShortLink.expires_at) > now),
@@ -290,12 +295,17 @@ def _send_new_link(
     ticket: Ticket,
     base_url: str,
     now: dt.datetime,
-) -> tuple[ShortLink, uuid.UUID | None, bool]:
-    """A fresh SMS link to the ticket, texted: ``(link, outbox id, opted out)``."""
+) -> tuple[ShortLink, uuid.UUID | None, bool, bool]:
+    """A fresh link to the ticket, texted: ``(link, outbox id, opted out, in the app)``.
+
+    A caller with the customer app open gets it there as a pending chat; the SMS then
+    waits ``APP_FALLBACK`` and is cancelled if the chat is opened in the app first.
+    """
+    in_app = app_sessions.has_active_app_session(session=session, phone=details.phone, now=now)
     link = create_short_link(
         session=session,
         enterprise_id=enterprise.id,
-        channel=Channel.SMS,
+        channel=Channel.APP if in_app else Channel.SMS,
         ticket_id=ticket.id,
         customer_id=ticket.customer_id,
         ttl=link_ttl(enterprise),
@@ -310,11 +320,13 @@ def _send_new_link(
             body=body,
             ticket_id=ticket.id,
             from_=sender_number(session, enterprise.id, details.dnis),
+            send_at=now + app_sessions.APP_FALLBACK if in_app else None,
+            meta={app_sessions.FALLBACK_META: link.code} if in_app else None,
             now=now,
         )
     except SmsSuppressed:
-        return link, None, True
-    return link, outbox.id, False
+        return link, None, True, in_app
+    return link, outbox.id, False, in_app
 
 
 def _log_call(

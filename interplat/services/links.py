@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from ..models import Channel, Customer, Enterprise, ShortLink, Ticket, utcnow
+from . import app_sessions
 from .errors import DomainError, NotFound
 
 CODE_BYTES = 16  # 128 bits of entropy
@@ -71,8 +72,10 @@ def open_short_link(
     if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= now):
         raise LinkExpired("This chat link has expired.", enterprise=enterprise)
     if count_visit:
+        if link.first_opened_at is None:
+            link.first_opened_at = now
+            app_sessions.cancel_fallback_sms(session=session, link=link)
         link.open_count += 1
-        link.first_opened_at = link.first_opened_at or now
         session.add(link)
     ticket = session.get(Ticket, link.ticket_id) if link.ticket_id else None
     customer = session.get(Customer, link.customer_id) if link.customer_id else None

@@ -49,6 +49,7 @@ _RANK: dict[str, int] = {
     OutboxStatus.DELIVERED: 3,
     OutboxStatus.UNDELIVERED: 3,
     OutboxStatus.FAILED: 3,
+    OutboxStatus.CANCELED: 3,
 }
 _CARRIER_SYNONYMS = {
     "accepted": "queued",
@@ -85,12 +86,14 @@ def queue_sms(
     body: str,
     ticket_id: uuid.UUID | None = None,
     from_: str = "",
+    send_at: dt.datetime | None = None,
+    meta: dict[str, str] | None = None,
     now: dt.datetime | None = None,
 ) -> OutboxMessage:
     """Record an SMS to send as soon as a delivery worker runs (refused for opted-out numbers).
 
     ``from_`` is the enterprise's own number when it has one (so replies come back to it);
-    empty means the deployment's default sender.
+    empty means the deployment's default sender. ``send_at`` holds it back until then.
     """
     phone = normalize_phone(to)
     body = body.strip()
@@ -106,7 +109,8 @@ def queue_sms(
         from_address=from_,
         body=body,
         status=OutboxStatus.QUEUED,
-        next_attempt_at=now,
+        next_attempt_at=max(send_at, now) if send_at else now,
+        meta=meta or {},
         ticket_id=ticket_id,
         created_at=now,
     )

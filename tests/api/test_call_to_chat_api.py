@@ -215,8 +215,17 @@ def test_a_call_answers_json_and_queues_the_sms(client, ivr, db_url):
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"ticket_id", "reference", "link", "created", "sms_queued", "sms_blocked"}
+    assert set(body) == {
+        "ticket_id",
+        "reference",
+        "link",
+        "created",
+        "sms_queued",
+        "sms_blocked",
+        "pending_in_app",
+    }
     assert (body["created"], body["sms_queued"], body["sms_blocked"]) == (True, True, False)
+    assert body["pending_in_app"] is False
     [ticket] = rows(db_url, Ticket)
     assert (str(ticket.id), ticket.reference, ticket.source) == (
         body["ticket_id"],
@@ -261,6 +270,7 @@ def test_a_call_answers_xml_when_asked(client, ivr, db_url, accept):
         "created": "true",
         "sms_queued": "true",
         "sms_blocked": "false",
+        "pending_in_app": "false",
     }
 
 
