@@ -56,3 +56,37 @@ def test_queued_sms_reach_the_dev_outbox_once(session, db_url):
     with Session(session.get_bind()) as fresh:
         row = fresh.get(OutboxMessage, queued.id)
         assert row.status == "delivered" and row.provider_id.startswith("DEV")
+
+
+def test_a_nudge_delivers_at_once_instead_of_at_the_next_tick(monkeypatch):
+    """Call → chat queues an SMS and nudges: the deliverer runs now, not in 15 s."""
+    import asyncio
+    import time
+
+    from interplat import scheduler
+    from interplat.config import get_settings
+
+    monkeypatch.setenv("INTERPLAT_SCHEDULER_INTERVAL_SECONDS", "3600")
+    get_settings.cache_clear()
+    runs: list[float] = []
+    monkeypatch.setattr(scheduler, "deliver_sms", lambda: runs.append(time.monotonic()) or 0)
+    monkeypatch.setattr(scheduler, "tick", lambda: (0, 0))
+
+    async def scenario() -> None:
+        async with scheduler.lifespan(None):
+            await asyncio.sleep(0.2)
+            assert runs == []  # nothing before the nudge: the interval is an hour
+            nudged = time.monotonic()
+            await asyncio.to_thread(scheduler.nudge_sms_delivery)  # from a request thread
+            for _ in range(100):
+                if runs:
+                    break
+                await asyncio.sleep(0.02)
+            assert runs and runs[0] - nudged < 1.5
+        scheduler.nudge_sms_delivery()  # after shutdown: a no-op, no error
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
