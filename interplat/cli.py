@@ -1,4 +1,4 @@
-"""Command line: ``python -m interplat.cli migrate|seed|check-config|banner``."""
+"""Command line: ``python -m interplat.cli migrate|seed|check-config|banner|create-…``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     token = sub.add_parser("create-api-token", help="issue a back-office API token (shown once)")
     token.add_argument("enterprise", help="the enterprise's slug, e.g. symphony")
     token.add_argument("--name", default="back office", help="what the token is for")
+    ivr = sub.add_parser(
+        "create-ivr-client", help="issue HTTP Basic credentials for an enterprise IVR (shown once)"
+    )
+    ivr.add_argument("enterprise", help="the enterprise's slug, e.g. symphony")
+    ivr.add_argument("--name", default="IVR", help="which IVR this is")
     banner = sub.add_parser("banner", help="print where the app runs and how to log in")
     banner.add_argument("--url", default="http://localhost:3000")
     args = parser.parse_args(argv)
@@ -38,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         _banner(args.url)
     elif args.command == "create-api-token":
         return _create_api_token(args.enterprise, args.name)
+    elif args.command == "create-ivr-client":
+        return _create_ivr_client(args.enterprise, args.name)
     return 0
 
 
@@ -61,6 +68,32 @@ def _create_api_token(slug: str, name: str) -> int:
     print(issued.secret)
     print(
         f"(token {issued.id} for {enterprise.brand_name}; it is not shown again)", file=sys.stderr
+    )
+    return 0
+
+
+def _create_ivr_client(slug: str, name: str) -> int:
+    from .db import session_scope
+    from .services import enterprises, ivr_clients
+    from .services.errors import DomainError
+
+    with session_scope() as session:
+        enterprise = enterprises.find_enterprise_by_slug(session=session, slug=slug)
+        if enterprise is None:
+            print(f"error: no enterprise with slug {slug!r}", file=sys.stderr)
+            return 2
+        try:
+            issued = ivr_clients.create_ivr_client(
+                session=session, enterprise_id=enterprise.id, name=name
+            )
+        except DomainError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
+    print(f"{issued.username}:{issued.secret}")
+    print(
+        f"(IVR client {issued.client_id} for {enterprise.brand_name}: HTTP Basic user:secret "
+        "for POST /api/v1/sms; the secret is not shown again)",
+        file=sys.stderr,
     )
     return 0
 

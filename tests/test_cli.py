@@ -35,3 +35,15 @@ def test_migrate_seed_and_issue_a_token_that_the_api_accepts(tmp_path):
         assert principal.enterprise_name == "Symphony Financial"
     missing = _cli(db_url, "create-api-token", "nobody")
     assert missing.returncode == 2 and "no enterprise" in missing.stderr
+
+    ivr = _cli(db_url, "create-ivr-client", "ticket4me", "--name", "Box office IVR")
+    assert ivr.returncode == 0, ivr.stderr
+    username, secret = ivr.stdout.strip().split(":", 1)
+    from interplat.services import ivr_clients
+
+    with session_scope(db_url) as session:
+        client = ivr_clients.authenticate_ivr_client(
+            session=session, username=username, secret=secret
+        )
+        assert client.name == "Box office IVR"
+    assert _cli(db_url, "create-ivr-client", "nobody").returncode == 2
