@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
 
 from ..models import Enterprise, TicketStatus
-from ..services import access, counters, customers, enterprises, queue, ticket_list, tickets
+from ..services import access, counters, customers, enterprises, queue, sms, ticket_list, tickets
 from ..services.auth import Principal
 from ..services.errors import PermissionDenied, ValidationFailed
 from .deps import SessionDep, WorkspaceDep
@@ -162,6 +163,31 @@ def current_ticket(
 @router.get("/{ticket_id}", response_model=TicketOut)
 def get_ticket(session: SessionDep, principal: WorkspaceDep, ticket_id: uuid.UUID) -> TicketOut:
     return _out(session, principal, ticket_id)
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    to: str
+    status: str = Field(
+        description="queued, sending, sent, delivered, undelivered, failed or canceled"
+    )
+    error: str = Field(description="The carrier's last error code and reason, if any")
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+@router.get("/{ticket_id}/sms", response_model=list[DeliveryOut])
+def ticket_sms(session: SessionDep, principal: WorkspaceDep, ticket_id: uuid.UUID) -> list[Any]:
+    """The texts sent for this ticket (the chat link) and whether they arrived."""
+    queue.require_ticket(
+        session=session, enterprise_id=principal.enterprise_id, ticket_id=ticket_id
+    )
+    return list(
+        sms.ticket_deliveries(
+            session=session, enterprise_id=principal.enterprise_id, ticket_id=ticket_id
+        )
+    )
 
 
 @router.post(

@@ -370,3 +370,35 @@ def _mirror_into_log(
     if entry is not None:
         entry.status, entry.error_code, entry.updated_at = message.status, error_code[:10], now
         session.add(entry)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One text sent for a ticket, as the CSR sees it ("link delivered / not delivered")."""
+
+    id: uuid.UUID
+    to: str
+    status: str
+    error: str
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+def ticket_deliveries(
+    *, session: Session, enterprise_id: uuid.UUID, ticket_id: uuid.UUID
+) -> list[Delivery]:
+    """The SMS sent (or trying to be sent) for a ticket, oldest first."""
+    rows = session.exec(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.enterprise_id == enterprise_id,
+            OutboxMessage.ticket_id == ticket_id,
+            OutboxMessage.channel == "sms",
+        )
+        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+    ).all()
+    return [
+        Delivery(r.id, r.to_address, r.status, r.last_error, r.attempts, r.created_at, r.sent_at)
+        for r in rows
+    ]

@@ -442,3 +442,44 @@ def test_status_reports_move_the_message_forward_only(api, db_url, enterprise_id
     report = {"AccountSid": ACCOUNT, "MessageSid": "SM" + "c" * 32, "MessageStatus": "failed"}
     assert post(api, path, report).status_code == 204
     assert rows(db_url, OutboxMessage)[0].status == OutboxStatus.DELIVERED
+
+
+def test_the_csr_sees_whether_the_link_was_delivered(api, db_url, enterprise_id):
+    from interplat.services import auth
+    from tests.factories import PASSWORD, make_user
+
+    press(api, "1", caller=UK_MOBILE)
+    with session_scope(db_url) as session:
+        from interplat.models import Enterprise
+
+        make_user(session, session.get(Enterprise, enterprise_id), email="csr-sms@example.com")
+        token = auth.log_in(
+            session=session, email="csr-sms@example.com", password=PASSWORD, ttl_hours=1
+        ).token
+    headers = {"Authorization": f"Bearer {token}"}
+    (ticket,) = rows(db_url, Ticket)
+    (queued,) = api.get(f"/api/v1/tickets/{ticket.id}/sms", headers=headers).json()
+    assert (queued["to"], queued["status"]) == (UK_MOBILE, "queued")
+
+    sid = "SM" + "d" * 32
+
+    class Twilio:
+        def send_sms(self, *, to, from_, body, status_callback):
+            return SentSms(provider_id=sid, status="queued")
+
+        def lookup_line_type(self, number):
+            return None
+
+    with session_scope(db_url) as session:
+        sms.deliver_due(
+            session=session,
+            gateway=Twilio(),
+            from_number=MAIN,
+            status_callback=PUBLIC + "/api/twilio/sms/status",
+        )
+    report = {"AccountSid": ACCOUNT, "MessageSid": sid, "MessageStatus": "undelivered"}
+    report["ErrorCode"] = "30003"
+    path = f"/api/twilio/sms/status?outbox={queued['id']}"
+    assert post(api, path, report).status_code == 204
+    (after,) = api.get(f"/api/v1/tickets/{ticket.id}/sms", headers=headers).json()
+    assert (after["status"], after["error"].split(":")[0]) == ("undelivered", "30003")
