@@ -6,6 +6,7 @@ Shared by the platform IVR (press 1) and enterprise IVRs calling the REST API.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +124,7 @@ def start_chat_from_call(
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise NotFound("Enterprise not found.")
+    _serialize_caller(session, enterprise_id, details.phone)
     listing = default_listing(session=session, enterprise_id=enterprise_id)
     customer = _match_customer(session, enterprise_id, details, now)
     ticket, created = open_ticket(
@@ -240,6 +242,19 @@ def _dob(dob: dt.date | None, today: dt.date) -> dt.date | None:
     if dob <= EARLIEST_DOB:
         raise ValidationFailed("The date of birth must be after 1900-01-01.", field="dob")
     return dob
+
+
+def _serialize_caller(session: Session, enterprise_id: uuid.UUID, phone: str) -> None:
+    """Two calls from one number at the same instant take turns, so the second finds the
+    first's ticket and link instead of texting a second link. SQLite's ``BEGIN IMMEDIATE``
+    already serializes writers. On PostgreSQL the customer row's update happens to
+    serialize them too; this transaction-scoped advisory lock makes it explicit and
+    independent of the statement order below."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"call:{enterprise_id}:{phone}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big") - 2**63
+    session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def _match_customer(

@@ -312,3 +312,40 @@ def test_an_unknown_enterprise_is_not_found(session):
             session=session, enterprise_id=new_id(), caller=CALLER, base_url=BASE
         )
     assert count(session, Customer) == 0
+
+
+def test_two_simultaneous_calls_from_one_number_send_one_sms(session, engine):
+    """The IVR and a retry (or two lines) post the same caller in the same instant, while
+    the caller already has an open ticket: the second must find the first's link."""
+    import threading
+
+    from sqlmodel import Session
+
+    enterprise = make_enterprise(session)
+    customer = make_customer(session, enterprise, phone=PHONE)
+    tickets.open_ticket(
+        session=session, enterprise_id=enterprise.id, customer_id=customer.id, source="website"
+    )
+    session.commit()
+    start_together = threading.Barrier(2, timeout=20)
+    results, errors = [], []
+
+    def call():
+        try:
+            with Session(engine, expire_on_commit=False) as s:
+                start_together.wait()
+                results.append(start(s, enterprise))
+                s.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert len({r.ticket_id for r in results}) == 1
+    assert len({r.link_code for r in results}) == 1
+    assert sorted(r.sms_id is None for r in results) == [False, True]
+    assert count(session, OutboxMessage) == 1
