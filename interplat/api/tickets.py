@@ -10,7 +10,16 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from ..models import Enterprise, TicketStatus
-from ..services import access, counters, customers, enterprises, queue, sms, ticket_list, tickets
+from ..services import (
+    access,
+    counters,
+    customers,
+    enterprises,
+    queue,
+    sms_status,
+    ticket_list,
+    tickets,
+)
 from ..services.auth import Principal
 from ..services.errors import PermissionDenied, ValidationFailed
 from .deps import SessionDep, WorkspaceDep
@@ -184,7 +193,7 @@ def ticket_sms(session: SessionDep, principal: WorkspaceDep, ticket_id: uuid.UUI
         session=session, enterprise_id=principal.enterprise_id, ticket_id=ticket_id
     )
     return list(
-        sms.ticket_deliveries(
+        sms_status.ticket_deliveries(
             session=session, enterprise_id=principal.enterprise_id, ticket_id=ticket_id
         )
     )

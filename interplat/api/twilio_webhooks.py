@@ -22,7 +22,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from .. import scheduler
 from ..config import get_settings
-from ..services import sms, sms_inbound, telephony, voice
+from ..services import sms_inbound, sms_status, telephony, voice
 from ..services.errors import DomainError, PermissionDenied, ValidationFailed
 from ..services.ivr import number_owner
 from .deps import SessionDep
@@ -127,13 +127,13 @@ def inbound_sms(form: FormDep, session: SessionDep) -> Response:
 
 
 @router.post("/sms/status", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def sms_status(
+def sms_status_report(
     form: FormDep,
     session: SessionDep,
     outbox: Annotated[uuid.UUID | None, Query(description="Our message id")] = None,
 ) -> Response:
     """A delivery report for an SMS we sent (queued → sent → delivered/undelivered/failed)."""
-    sms.apply_status_callback(
+    sms_status.apply_status_callback(
         session=session,
         provider_id=form.get("MessageSid", "")[:64],
         status=form.get("MessageStatus", "") or form.get("SmsStatus", ""),

@@ -1,5 +1,5 @@
-"""SMS: the outbox (queued in the database, sent by a worker with retries) and carrier
-status reports. Texts from customers are in ``sms_inbound``.
+"""SMS: the outbox (queued in the database, sent by a worker with retries). Carrier status
+reports are in ``sms_status``, texts from customers in ``sms_inbound``.
 
 Nothing here talks to a carrier directly: ``queue_sms`` records what to send, and
 ``deliver_due`` hands it to the telephony gateway (dev outbox or Twilio) after the
@@ -42,7 +42,7 @@ STOPPED_CODE = "21610"  # Twilio: the recipient replied STOP
 _AFTER_SEND = frozenset(
     {OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.UNDELIVERED, OutboxStatus.FAILED}
 )
-_RANK: dict[str, int] = {
+RANK: dict[str, int] = {
     OutboxStatus.QUEUED: 0,
     OutboxStatus.SENDING: 1,
     OutboxStatus.SENT: 2,
@@ -50,12 +50,6 @@ _RANK: dict[str, int] = {
     OutboxStatus.UNDELIVERED: 3,
     OutboxStatus.FAILED: 3,
     OutboxStatus.CANCELED: 3,
-}
-_CARRIER_SYNONYMS = {
-    "accepted": "queued",
-    "scheduled": "queued",
-    "read": "delivered",
-    "canceled": "failed",
 }
 
 
@@ -252,7 +246,7 @@ def _record_sent(session: Session, job: _Claimed, result: SentSms, now: dt.datet
     # Twilio answers "queued"/"accepted" (queued with Twilio): for the outbox that is sent.
     # A status report may already have moved the row further ("delivered"): keep it.
     reported = result.status if result.status in _AFTER_SEND else OutboxStatus.SENT
-    if _RANK.get(reported, 0) >= _RANK.get(message.status, 0):
+    if RANK.get(reported, 0) >= RANK.get(message.status, 0):
         message.status = reported
     message.provider_id, message.sent_at, message.last_error = result.provider_id, now, ""
     session.add(message)
@@ -269,7 +263,7 @@ def _record_sent(session: Session, job: _Claimed, result: SentSms, now: dt.datet
             created_at=now,
         )
     )
-    _announce(session, message)
+    announce(session, message)
 
 
 def _record_error(session: Session, job: _Claimed, error: SmsSendError, now: dt.datetime) -> None:
@@ -298,10 +292,10 @@ def _reload(session: Session, message_id: uuid.UUID, lock: bool = False) -> Outb
 def _fail(session: Session, message: OutboxMessage, reason: str) -> None:
     message.status, message.last_error = OutboxStatus.FAILED, reason[:300]
     session.add(message)
-    _announce(session, message)
+    announce(session, message)
 
 
-def _announce(session: Session, message: OutboxMessage) -> None:
+def announce(session: Session, message: OutboxMessage) -> None:
     events.publish(
         session,
         "sms.status",
@@ -310,95 +304,3 @@ def _announce(session: Session, message: OutboxMessage) -> None:
         outbox_id=str(message.id),
         status=message.status,
     )
-
-
-def apply_status_callback(
-    *,
-    session: Session,
-    provider_id: str,
-    status: str,
-    error_code: str = "",
-    outbox_id: uuid.UUID | None = None,
-    now: dt.datetime | None = None,
-) -> OutboxMessage | None:
-    """Apply a carrier status report, never moving a message backwards; ``None`` if unknown.
-
-    The row is found by ``outbox_id`` (from the callback URL) when given — a report can
-    arrive before the send's result, and so the provider id, is recorded — else by the
-    carrier's id. A row that already has another provider id is not this report's.
-    """
-    query = select(OutboxMessage)
-    if outbox_id is not None:
-        query = query.where(OutboxMessage.id == outbox_id)
-    else:
-        query = query.where(
-            OutboxMessage.provider_id == provider_id, OutboxMessage.provider_id != ""
-        )
-    message = session.exec(
-        query.with_for_update().execution_options(populate_existing=True)
-    ).first()
-    if message is None or (message.provider_id and message.provider_id != provider_id):
-        return None
-    if message.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING) and not provider_id:
-        return None
-    new = _CARRIER_SYNONYMS.get(status.strip().lower(), status.strip().lower())
-    # Reports up to "sent" are never applied: they would put the row back in the send queue.
-    if _RANK.get(new, 0) <= max(_RANK.get(message.status, 0), _RANK[OutboxStatus.SENT]):
-        return message
-    now = now or utcnow()
-    message.status = new
-    if error_code:
-        message.last_error = f"{error_code}: the carrier reported {new}"[:300]
-    session.add(message)
-    _mirror_into_log(session, message, error_code, now)
-    if error_code == STOPPED_CODE:
-        suppress(
-            session=session, enterprise_id=message.enterprise_id, phone=message.to_address, now=now
-        )
-    _announce(session, message)
-    return message
-
-
-def _mirror_into_log(
-    session: Session, message: OutboxMessage, error_code: str, now: dt.datetime
-) -> None:
-    entry = session.exec(
-        select(SmsLog).where(
-            SmsLog.message_sid == message.provider_id, SmsLog.direction == "outbound"
-        )
-    ).first()
-    if entry is not None:
-        entry.status, entry.error_code, entry.updated_at = message.status, error_code[:10], now
-        session.add(entry)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One text sent for a ticket, as the CSR sees it ("link delivered / not delivered")."""
-
-    id: uuid.UUID
-    to: str
-    status: str
-    error: str
-    attempts: int
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
-
-
-def ticket_deliveries(
-    *, session: Session, enterprise_id: uuid.UUID, ticket_id: uuid.UUID
-) -> list[Delivery]:
-    """The SMS sent (or trying to be sent) for a ticket, oldest first."""
-    rows = session.exec(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.enterprise_id == enterprise_id,
-            OutboxMessage.ticket_id == ticket_id,
-            OutboxMessage.channel == "sms",
-        )
-        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
-    ).all()
-    return [
-        Delivery(r.id, r.to_address, r.status, r.last_error, r.attempts, r.created_at, r.sent_at)
-        for r in rows
-    ]

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from interplat.models import Message, OutboxMessage, SmsLog, SmsSuppression, Ticket, TicketStatus
-from interplat.services import sms, sms_inbound, tickets
+from interplat.services import sms, sms_inbound, sms_status, tickets
 from interplat.services.errors import InvalidPhoneNumber, NotFound
 from interplat.services.sms import SmsSuppressed
 from interplat.services.telephony import DevOutboxGateway, SentSms, SmsSendError
@@ -323,7 +323,7 @@ def sent_message(session, enterprise, carrier=None):
 
 
 def callback(session, provider_id, status, error_code="", now=None):
-    result = sms.apply_status_callback(
+    result = sms_status.apply_status_callback(
         session=session,
         provider_id=provider_id,
         status=status,
