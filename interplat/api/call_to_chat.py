@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import scheduler
 from ..config import get_settings
 from ..models import Channel, IvrClient
-from ..services import call_to_chat, ivr_clients
+from ..services import call_to_chat, caller_details, ivr_clients
 from ..services.errors import NotAuthenticated, ValidationFailed
 from .deps import SessionDep
 from .errors import ErrorResponse, error_response
@@ -64,16 +64,16 @@ class CallToChatForm(BaseModel):
         min_length=1, max_length=32, description="Caller id, E.164 with or without the +"
     )
     dnis: str = Field("", max_length=32, description="The number the caller dialled")
-    first_name: str = Field("", max_length=call_to_chat.MAX_NAME_LENGTH)
-    last_name: str = Field("", max_length=call_to_chat.MAX_NAME_LENGTH)
-    email: str = Field("", max_length=call_to_chat.MAX_EMAIL_LENGTH)
+    first_name: str = Field("", max_length=caller_details.MAX_NAME_LENGTH)
+    last_name: str = Field("", max_length=caller_details.MAX_NAME_LENGTH)
+    email: str = Field("", max_length=caller_details.MAX_EMAIL_LENGTH)
     dob: dt.date | None = Field(None, description="Date of birth, YYYY-MM-DD")
     external_id: str = Field(
-        "", max_length=call_to_chat.MAX_EXTERNAL_ID_LENGTH, description="Your id of the customer"
+        "", max_length=caller_details.MAX_EXTERNAL_ID_LENGTH, description="Your id of the customer"
     )
     message: str = Field(
         "",
-        max_length=call_to_chat.MAX_MESSAGE_LENGTH,
+        max_length=caller_details.MAX_MESSAGE_LENGTH,
         description="Added to the SMS on a line of its own",
     )
 
