@@ -47,6 +47,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # SQLite's advice for WAL: commits stay atomic and consistent, and only a power cut
+    # (not a crash of the app) can lose the last ones; FULL spent ~5 ms fsyncing per commit.
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 

@@ -89,16 +89,16 @@ def revoke_app_session(*, session: Session, token: str, now: dt.datetime | None 
 
 def has_active_app_session(*, session: Session, phone: str, now: dt.datetime) -> bool:
     """Whether this phone's owner has the app open right now."""
-    return (
-        session.exec(
-            select(AppSession.id).where(
-                AppSession.phone == phone,
-                col(AppSession.revoked_at).is_(None),
-                col(AppSession.last_seen_at) >= now - ACTIVE_WINDOW,
-                sa.or_(col(AppSession.expires_at).is_(None), col(AppSession.expires_at) > now),
-            )
-        ).first()
-        is not None
+    return bool(session.exec(select(active_app_session_exists(phone, now))).one())
+
+
+def active_app_session_exists(phone: str, now: dt.datetime) -> sa.Exists:
+    """The test above as an SQL ``EXISTS``, to fold into a bigger query."""
+    return sa.exists().where(
+        col(AppSession.phone) == phone,
+        col(AppSession.revoked_at).is_(None),
+        col(AppSession.last_seen_at) >= now - ACTIVE_WINDOW,
+        sa.or_(col(AppSession.expires_at).is_(None), col(AppSession.expires_at) > now),
     )
 
 

@@ -21,6 +21,7 @@ from ..models import (
     Enterprise,
     PhoneNumber,
     ShortLink,
+    SmsSuppression,
     Ticket,
     utcnow,
 )
@@ -29,12 +30,11 @@ from .caller_details import (
     CallerDetails,
     validate_caller,
 )
-from .customers import find_or_create_customer
 from .enterprises import default_listing
 from .errors import NotFound, ValidationFailed
 from .ivr import ivr_settings_of
 from .links import create_short_link
-from .sms import SmsSuppressed, queue_sms
+from .sms import queue_sms
 from .tickets import open_ticket
 
 DEFAULT_REUSE_WINDOW = dt.timedelta(minutes=10)
@@ -139,17 +139,27 @@ def sms_text(brand: str, link_url: str, message: str = "") -> str:
     return f"{text}\n{message}" if message else text
 
 
-def sender_number(session: Session, enterprise_id: uuid.UUID, dialled: str) -> str:
-    """The enterprise number an SMS comes from: the one the caller dialled if it is the
-    enterprise's, else its first; "" (the deployment's default sender) when it has none."""
-    numbers = session.exec(
-        select(PhoneNumber.number)
-        .where(PhoneNumber.enterprise_id == enterprise_id)
-        .order_by(col(PhoneNumber.created_at), col(PhoneNumber.number))
-    ).all()
-    if dialled in numbers:
-        return dialled
-    return numbers[0] if numbers else ""
+def delivery_context(
+    session: Session, enterprise_id: uuid.UUID, phone: str, dialled: str, now: dt.datetime
+) -> tuple[bool, str, bool]:
+    """In one query: ``(app open, sender, opted out)``. The sender is the number the caller
+    dialled if it is the enterprise's, else its first; "" (the deployment's default) when
+    it has none."""
+    number = PhoneNumber.__table__.c  # type: ignore[attr-defined]
+    sender = (
+        sa.select(number.number)
+        .where(number.enterprise_id == enterprise_id)
+        .order_by((number.number == dialled).desc(), number.created_at, number.number)
+        .limit(1)
+        .scalar_subquery()
+    )
+    opted_out = sa.exists().where(
+        col(SmsSuppression.enterprise_id) == enterprise_id, col(SmsSuppression.phone) == phone
+    )
+    in_app, from_, suppressed = session.execute(
+        sa.select(app_sessions.active_app_session_exists(phone, now), sender, opted_out)
+    ).one()
+    return bool(in_app), from_ or "", bool(suppressed)
 
 
 def _serialize_caller(session: Session, enterprise_id: uuid.UUID, phone: str) -> None:
@@ -170,23 +180,35 @@ def _match_customer(
 ) -> Customer:
     """The caller's customer row: found by phone (empty fields filled in) or created."""
     fields = details.customer_fields()
-    try:
-        with session.begin_nested():
-            customer, created = find_or_create_customer(
-                session=session, enterprise_id=enterprise_id, phone=details.phone, **fields
-            )
-    except sa.exc.IntegrityError:
-        # A concurrent call from the same number created the customer first.
-        customer, created = find_or_create_customer(
-            session=session, enterprise_id=enterprise_id, phone=details.phone
-        )
-    if not created:
-        for name, value in fields.items():
-            if not getattr(customer, name):
-                setattr(customer, name, value)
+    customer = _customer_by_phone(session, enterprise_id, details.phone)
+    if customer is None:
+        try:
+            with session.begin_nested():
+                customer = Customer(
+                    enterprise_id=enterprise_id,
+                    phone=details.phone,
+                    last_contact_at=now,
+                    **fields,
+                )
+                session.add(customer)
+            return customer
+        except sa.exc.IntegrityError:
+            # Another path (an inbound SMS, say) created this customer a moment ago.
+            customer = _customer_by_phone(session, enterprise_id, details.phone)
+            if customer is None:
+                raise
+    for name, value in fields.items():
+        if not getattr(customer, name):
+            setattr(customer, name, value)
     customer.last_contact_at = now
     session.add(customer)
     return customer
+
+
+def _customer_by_phone(session: Session, enterprise_id: uuid.UUID, phone: str) -> Customer | None:
+    return session.exec(
+        select(Customer).where(Customer.enterprise_id == enterprise_id, Customer.phone == phone)
+    ).first()
 
 
 def _recent_link(
@@ -224,7 +246,9 @@ def _send_new_link(
     A caller with the customer app open gets it there as a pending chat; the SMS then
     waits ``APP_FALLBACK`` and is cancelled if the chat is opened in the app first.
     """
-    in_app = app_sessions.has_active_app_session(session=session, phone=details.phone, now=now)
+    in_app, sender, suppressed = delivery_context(
+        session, enterprise.id, details.phone, details.dnis, now
+    )
     link = create_short_link(
         session=session,
         enterprise_id=enterprise.id,
@@ -234,21 +258,21 @@ def _send_new_link(
         ttl=link_ttl(enterprise),
         now=now,
     )
-    body = sms_text(enterprise.brand_name, routes.chat_url(base_url, link.code), details.message)
-    try:
-        outbox = queue_sms(
-            session=session,
-            enterprise_id=enterprise.id,
-            to=details.phone,
-            body=body,
-            ticket_id=ticket.id,
-            from_=sender_number(session, enterprise.id, details.dnis),
-            send_at=now + app_sessions.APP_FALLBACK if in_app else None,
-            meta={app_sessions.FALLBACK_META: link.code} if in_app else None,
-            now=now,
-        )
-    except SmsSuppressed:
+    if suppressed:
         return link, None, True, in_app
+    body = sms_text(enterprise.brand_name, routes.chat_url(base_url, link.code), details.message)
+    outbox = queue_sms(
+        session=session,
+        enterprise_id=enterprise.id,
+        to=details.phone,
+        body=body,
+        ticket_id=ticket.id,
+        from_=sender,
+        send_at=now + app_sessions.APP_FALLBACK if in_app else None,
+        meta={app_sessions.FALLBACK_META: link.code} if in_app else None,
+        suppression_checked=True,
+        now=now,
+    )
     return link, outbox.id, False, in_app
 
 
@@ -261,10 +285,15 @@ def _log_call(
     now: dt.datetime,
 ) -> None:
     """Record the call's outcome; the platform IVR's own row (same sid) is updated."""
-    call_sid = call_sid.strip()[:64] or API_CALL_SID_PREFIX + uuid.uuid4().hex
-    call = session.exec(
-        select(CallLog).where(CallLog.call_sid == call_sid, CallLog.enterprise_id == enterprise_id)
-    ).first()
+    call_sid = call_sid.strip()[:64]
+    call = None
+    if call_sid:  # a generated sid is new by construction: nothing to look up
+        call = session.exec(
+            select(CallLog).where(
+                CallLog.call_sid == call_sid, CallLog.enterprise_id == enterprise_id
+            )
+        ).first()
+    call_sid = call_sid or API_CALL_SID_PREFIX + uuid.uuid4().hex
     if call is None:
         call = CallLog(
             enterprise_id=enterprise_id,

@@ -82,18 +82,22 @@ def queue_sms(
     from_: str = "",
     send_at: dt.datetime | None = None,
     meta: dict[str, str] | None = None,
+    suppression_checked: bool = False,
     now: dt.datetime | None = None,
 ) -> OutboxMessage:
     """Record an SMS to send as soon as a delivery worker runs (refused for opted-out numbers).
 
     ``from_`` is the enterprise's own number when it has one (so replies come back to it);
     empty means the deployment's default sender. ``send_at`` holds it back until then.
+    ``suppression_checked``: the caller just checked the STOP list in this transaction.
     """
     phone = normalize_phone(to)
     body = body.strip()
     if not body or len(body) > MAX_SMS_LENGTH:
         raise ValidationFailed(f"An SMS has 1–{MAX_SMS_LENGTH} characters.", field="body")
-    if is_suppressed(session=session, enterprise_id=enterprise_id, phone=phone):
+    if not suppression_checked and is_suppressed(
+        session=session, enterprise_id=enterprise_id, phone=phone
+    ):
         raise SmsSuppressed("This number has opted out of text messages.", field="to")
     now = now or utcnow()
     message = OutboxMessage(
