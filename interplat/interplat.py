@@ -8,6 +8,7 @@ from . import pages, realtime, scheduler
 from .api import create_api
 from .config import get_settings
 from .db import upgrade_to_head
+from .services.transcription.worker import lifespan as transcription_lifespan
 
 # Refuse to start with missing or placeholder secrets in production, naming the variable.
 get_settings().check_deployable()
@@ -19,3 +20,4 @@ pages.register(app)
 app.register_lifespan_task(upgrade_to_head)
 app.register_lifespan_task(realtime.lifespan)
 app.register_lifespan_task(scheduler.lifespan)
+app.register_lifespan_task(transcription_lifespan)

@@ -1,5 +1,5 @@
-"""The in-app scheduler: automated messages, abandonment and SMS delivery, on a timer in
-every worker.
+"""The in-app scheduler: automated messages, abandonment, SMS delivery and the sweep for
+untranscribed voice messages, on a timer in every worker.
 
 Each tick is safe to run in several workers at once: every automated message is recorded
 under a unique (ticket, message) key before it is sent, and a ticket ends only once.
@@ -17,6 +17,7 @@ from . import routes
 from .config import TelephonyBackend, get_settings
 from .db import session_scope
 from .services import automation, sms, telephony
+from .services.transcription import worker as transcription_worker
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
         while True:
             await asyncio.sleep(interval)
             await run(tick)
+            await run(transcription_worker.sweep)
 
     async def deliveries(event: asyncio.Event) -> None:
         while True:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 06:59:57.642466
+Create Date: 2026-11-25 07:21:34.013985
 """
 
 from collections.abc import Sequence
@@ -647,6 +647,7 @@ def upgrade() -> None:
     sa.Column('attachment_id', sa.Uuid(), nullable=True),
     sa.Column('transcript', sa.Text(), nullable=True),
     sa.Column('transcript_language', sa.String(length=8), nullable=False),
+    sa.Column('transcript_error', sa.String(length=200), nullable=False),
     sa.Column('waveform', sa.JSON(), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=True),
     sa.Column('offer_id', sa.Uuid(), nullable=True),

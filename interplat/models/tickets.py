@@ -115,6 +115,8 @@ class Message(SQLModel, table=True):
     )
     transcript: str | None = Field(default=None, sa_type=sa.Text, nullable=True)
     transcript_language: str = text_field(8, default="")
+    # Why a voice message has no transcript and never will (unreadable audio); "" otherwise.
+    transcript_error: str = text_field(200, default="")
     waveform: list[float] = json_field(list)
     duration_ms: int | None = Field(default=None, nullable=True)
     offer_id: uuid.UUID | None = Field(

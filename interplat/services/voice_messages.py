@@ -1,0 +1,236 @@
+"""Voice messages: stored and shown at once, transcribed later, then announced.
+
+Posting a clip checks and measures it (duration, waveform) and stores it; the thread
+shows it with "transcribing…" straight away. The transcription worker then runs two
+steps, each safe to repeat: ``transcribe_message`` stores the transcript once per
+message, and ``announce_transcript`` publishes ``message.transcribed``. They are split
+so a failed publish can be retried without running the model again.
+
+A transcript is the voice message's text: the chat shows it, the assisted-response rules
+read it as they read a typed message (``assist.suggest_replies`` on the text), and in
+hands-free mode a short one is a spoken command (``reply``, ``yes``, ``no``, ``stop``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from ..config import get_settings
+from ..models import Attachment, Message, MessageKind, SenderKind, Ticket, utcnow
+from . import attachments, events, messages
+from .errors import NotFound, ValidationFailed
+from .transcription import Backend, get_backend
+from .transcription.audio import InvalidAudio, decode, duration_ms, waveform
+from .transcription.commands import parse_command
+
+log = logging.getLogger(__name__)
+
+TRANSCRIBED = "message.transcribed"
+MISSING_AUDIO = "The recording is missing, so it cannot be transcribed."
+FAILED = "This recording could not be transcribed."
+MAX_ERROR_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class TranscriptionOutcome:
+    """Where a voice message's transcription stands after one attempt."""
+
+    message_id: uuid.UUID
+    transcript: str | None
+    language: str
+    error: str
+    stored_now: bool  # False when an earlier attempt had already settled it
+
+
+def post_voice_message(
+    *,
+    session: Session,
+    ticket: Ticket,
+    sender_kind: SenderKind,
+    data: bytes,
+    filename: str = "voice.webm",
+    content_type: str = "audio/webm",
+    sender_user_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Message:
+    """Store a recorded clip as a voice message with its duration and waveform.
+
+    Call ``transcription.worker.submit(message.id)`` after committing; a message that
+    misses the worker is picked up by the scheduler's sweep.
+
+    Raises:
+        InvalidAudio: empty, damaged, not audio, or past the size or duration limit.
+    """
+    samples = decode(data)
+    now = now or utcnow()
+    attachment = attachments.store_attachment(
+        session=session,
+        enterprise_id=ticket.enterprise_id,
+        data=data,
+        filename=filename,
+        content_type=content_type,
+        now=now,
+    )
+    message = messages.post_message(
+        session=session,
+        ticket=ticket,
+        sender_kind=sender_kind,
+        body="",
+        kind=MessageKind.VOICE,
+        sender_user_id=sender_user_id,
+        now=now,
+    )
+    message.attachment_id = attachment.id
+    message.duration_ms = duration_ms(samples)
+    message.waveform = waveform(samples)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def transcribe_message(
+    *, session: Session, message_id: uuid.UUID, backend: Backend | None = None
+) -> TranscriptionOutcome:
+    """Transcribe a voice message once and store the text and detected language.
+
+    A message that already holds a transcript (or a failure) is returned untouched.
+    Unreadable audio settles the message as failed with a reason people can read.
+    The session's transaction is committed before the model runs, so no database lock
+    is held for the seconds that takes (SQLite takes its write lock at BEGIN).
+
+    Raises:
+        NotFound: no such message.
+        ValidationFailed: the message is not a voice message.
+        ModelUnavailable: no model to run; the message stays pending.
+    """
+    message = _voice_message(session, message_id)
+    if _settled(message):
+        return _outcome(message, stored_now=False)
+    data = _stored_audio(session, message)
+    session.commit()
+    if data is None:
+        return mark_failed(session=session, message_id=message_id, reason=MISSING_AUDIO)
+    try:
+        samples = decode(data)
+    except InvalidAudio as exc:
+        return mark_failed(session=session, message_id=message_id, reason=exc.message)
+    language = get_settings().stt_language.strip() or None
+    result = (backend or get_backend()).transcribe(samples, language=language)
+    values = {
+        "transcript": result.text,
+        "transcript_language": result.language[:8],
+        "duration_ms": duration_ms(samples),
+        "waveform": waveform(samples),
+    }
+    return _settle(session, message_id, values)
+
+
+def mark_failed(
+    *, session: Session, message_id: uuid.UUID, reason: str = FAILED
+) -> TranscriptionOutcome:
+    """Settle a voice message as never to be transcribed, with the reason shown to people."""
+    return _settle(session, message_id, {"transcript_error": (reason or FAILED)[:MAX_ERROR_LENGTH]})
+
+
+def announce_transcript(*, session: Session, message_id: uuid.UUID) -> None:
+    """Publish ``message.transcribed`` for a settled voice message (on commit).
+
+    The event carries the text for both sides of the chat, the detected language, the
+    failure reason if any, and the spoken command a short utterance gives.
+    """
+    message = _voice_message(session, message_id)
+    if not _settled(message):
+        raise ValidationFailed("This voice message is still being transcribed.")
+    text = message.transcript or ""
+    events.publish(
+        session,
+        TRANSCRIBED,
+        message.enterprise_id,
+        ticket_id=str(message.ticket_id),
+        message_id=str(message.id),
+        sender_kind=message.sender_kind,
+        transcript=text,
+        language=message.transcript_language,
+        error=message.transcript_error,
+        command=parse_command(text) if text else None,
+    )
+
+
+def pending_voice_messages(
+    *, session: Session, created_before: dt.datetime, limit: int = 100
+) -> list[uuid.UUID]:
+    """Voice messages still without a transcript or failure, oldest first (all tenants)."""
+    return list(
+        session.exec(
+            select(Message.id)
+            .where(
+                Message.kind == MessageKind.VOICE,
+                col(Message.transcript).is_(None),
+                Message.transcript_error == "",
+                Message.created_at <= created_before,
+            )
+            .order_by(col(Message.created_at))
+            .limit(limit)
+        ).all()
+    )
+
+
+def _voice_message(session: Session, message_id: uuid.UUID) -> Message:
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFound("Message not found.")
+    if message.kind != MessageKind.VOICE:
+        raise ValidationFailed("Only voice messages are transcribed.")
+    return message
+
+
+def _stored_audio(session: Session, message: Message) -> bytes | None:
+    """The clip's bytes, or ``None`` when its file or attachment row is gone."""
+    attachment = session.get(Attachment, message.attachment_id) if message.attachment_id else None
+    if attachment is None:
+        return None
+    try:
+        return attachments.read_attachment(attachment)
+    except NotFound:
+        return None
+
+
+def _settled(message: Message) -> bool:
+    return message.transcript is not None or bool(message.transcript_error)
+
+
+def _settle(
+    session: Session, message_id: uuid.UUID, values: dict[str, object]
+) -> TranscriptionOutcome:
+    """Write ``values`` unless another attempt settled the message first."""
+    result = session.exec(
+        sa.update(Message)
+        .where(
+            col(Message.id) == message_id,
+            col(Message.transcript).is_(None),
+            col(Message.transcript_error) == "",
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    stored = getattr(result, "rowcount", 0) == 1
+    message = session.get(Message, message_id, populate_existing=True)
+    if message is None:  # deleted while the model ran
+        raise NotFound("Message not found.")
+    return _outcome(message, stored_now=stored)
+
+
+def _outcome(message: Message, *, stored_now: bool) -> TranscriptionOutcome:
+    return TranscriptionOutcome(
+        message_id=message.id,
+        transcript=message.transcript,
+        language=message.transcript_language,
+        error=message.transcript_error,
+        stored_now=stored_now,
+    )
