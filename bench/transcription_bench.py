@@ -184,7 +184,7 @@ def main() -> None:
         print(
             f"faster-whisper base vs openai-whisper base: {ref['rtf_long'] / fast['rtf_long']:.1f}x"
             f" faster on the long message, {ref['rtf_short'] / fast['rtf_short']:.1f}x on 5 s clips,"
-            f" {ref['peak_mb'] / fast['peak_mb']:.1f}x the memory;"
+            f" openai-whisper needs {ref['peak_mb'] / fast['peak_mb']:.1f}x the memory;"
             f" WER {fast['wer']:.1%} vs {ref['wer']:.1%} (goal ≥ 3x at equal WER)"
         )
 
