@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from interplat import scheduler
 from interplat.models import AutomatedMessage, Message, Ticket, utcnow
 from interplat.services import enterprises
+from tests.aio import run_coroutine
 from tests.factories import make_enterprise, make_ticket
 
 
@@ -86,7 +87,7 @@ def test_a_nudge_delivers_at_once_instead_of_at_the_next_tick(monkeypatch):
         scheduler.nudge_sms_delivery()  # after shutdown: a no-op, no error
 
     try:
-        asyncio.run(scenario())
+        run_coroutine(scenario())
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()

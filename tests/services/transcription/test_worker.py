@@ -11,6 +11,7 @@ from interplat.models import Message, utcnow
 from interplat.services import events, voice_messages
 from interplat.services.transcription import worker as stt_worker
 from interplat.services.transcription.worker import TranscriptionWorker
+from tests.aio import run_coroutine
 from tests.factories import make_enterprise, make_ticket
 
 from . import speech
@@ -159,6 +160,6 @@ def test_the_app_lifespan_runs_a_worker_and_submit_feeds_it(session, db_url, enc
             assert await asyncio.to_thread(running.wait_idle, 30)
         assert stt_worker.current() is None
 
-    asyncio.run(run())
+    run_coroutine(run())
     assert "not a recording" in settled(session, message).transcript_error
     stt_worker.submit(message.id)  # no worker: a no-op, the sweep will find real misses
