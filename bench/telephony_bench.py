@@ -155,8 +155,9 @@ def _free_number(session: Session) -> str:
             return e164
 
 
-def serve(port: int) -> None:
-    """The server subprocess: the real API plus the bare routes, one uvicorn worker."""
+def serve(sock: socket.socket) -> None:
+    """A server subprocess: the real API plus the bare routes, one uvicorn worker on the
+    listening socket all workers share (the kernel spreads connections among them)."""
     import uvicorn
 
     from interplat.api import create_api
@@ -185,11 +186,15 @@ def serve(port: int) -> None:
     async def bare_voice() -> Response:
         return Response(BARE_TWIML, media_type="application/xml")
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
-def start_server(url: str, auth_token: str) -> tuple[multiprocessing.Process, str]:
-    """Start ``serve`` on a free port with the bench settings; ``(process, base URL)``."""
+def start_server(
+    url: str, auth_token: str, workers: int = 1
+) -> tuple[list[multiprocessing.Process], str]:
+    """Start ``workers`` processes of ``serve`` on one free port with the bench settings;
+    ``(processes, base URL)``."""
     os.environ.update(
         INTERPLAT_DATABASE_URL=url,
         INTERPLAT_PUBLIC_BASE_URL=PUBLIC_BASE_URL,
@@ -198,34 +203,44 @@ def start_server(url: str, auth_token: str) -> tuple[multiprocessing.Process, st
         INTERPLAT_SCHEDULER_INTERVAL_SECONDS="0",
     )
     get_settings.cache_clear()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = multiprocessing.get_context("spawn").Process(target=serve, args=(port,), daemon=True)
-    process.start()
+    # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only then (without it
+    # Nagle and delayed ACKs add ~40 ms to a keep-alive exchange).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)
+    port = sock.getsockname()[1]
+    spawn = multiprocessing.get_context("spawn")
+    processes = [spawn.Process(target=serve, args=(sock,), daemon=True) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    sock.close()  # the workers hold their own copies
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urlopen(base + "/api/health", timeout=1) as answer:
                 if answer.status == 200:
-                    return process, base
+                    time.sleep(1.0 if workers > 1 else 0)  # let the other workers start too
+                    return processes, base
         except (URLError, OSError):
             pass
-        if not process.is_alive():
+        if not all(p.is_alive() for p in processes):
             break
         time.sleep(0.2)
-    process.terminate()
+    stop_server(processes)
     raise RuntimeError("the bench server did not start")
 
 
-def stop_server(process: multiprocessing.Process) -> None:
-    """Stop the server subprocess (SIGTERM: uvicorn finishes what is in flight)."""
-    process.terminate()
-    process.join(10)
-    if process.is_alive():
-        process.kill()
-        process.join()
+def stop_server(processes: list[multiprocessing.Process]) -> None:
+    """Stop the server subprocesses (SIGTERM: uvicorn finishes what is in flight)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 # --- load -------------------------------------------------------------------------------
@@ -498,9 +513,12 @@ def run(url: str, args: argparse.Namespace) -> None:
     dialect = get_engine(url).dialect.name
     http = "httptools" if find_spec("httptools") else "h11"
     loop = "uvloop" if find_spec("uvloop") else "asyncio"
-    print(f"server: one uvicorn {version('uvicorn')} worker ({http}, {loop}) on {dialect}")
+    print(
+        f"server: {args.workers} uvicorn {version('uvicorn')} worker(s) ({http}, {loop})"
+        f" on {dialect}"
+    )
     numbers = callers()
-    process, base = start_server(url, auth_token)
+    processes, base = start_server(url, auth_token, args.workers)
     try:
         if args.only in (None, "sms"):
             *bare, ours = asyncio.run(
@@ -515,7 +533,7 @@ def run(url: str, args: argparse.Namespace) -> None:
             )
             report_voice(dialect, args.rate, args.voice_seconds, bare_v, ours_v)
     finally:
-        stop_server(process)
+        stop_server(processes)
         get_engine(url).dispose()
 
 
@@ -530,6 +548,7 @@ def main() -> None:
         help="call-to-chat phase (baseline: half before, half after)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="call-to-chat in flight")
+    parser.add_argument("--workers", type=int, default=1, help="server processes sharing the port")
     parser.add_argument("--rate", type=float, default=100, help="voice req/s offered")
     parser.add_argument(
         "--voice-seconds",
