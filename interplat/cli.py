@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from .config import ConfigError, get_settings
 
@@ -49,32 +51,39 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _create_api_token(slug: str, name: str) -> int:
-    from .db import session_scope
-    from .services import api_tokens, enterprises
-    from .services.errors import DomainError
+    from .services import api_tokens
 
-    with session_scope() as session:
-        enterprise = enterprises.find_enterprise_by_slug(session=session, slug=slug)
-        if enterprise is None:
-            print(f"error: no enterprise with slug {slug!r}", file=sys.stderr)
-            return 2
-        try:
-            issued = api_tokens.create_api_token(
-                session=session, enterprise_id=enterprise.id, name=name
-            )
-        except DomainError as exc:
-            print(f"error: {exc.message}", file=sys.stderr)
-            return 2
-    print(issued.secret)
-    print(
-        f"(token {issued.id} for {enterprise.brand_name}; it is not shown again)", file=sys.stderr
-    )
-    return 0
+    def issue(session: Any, enterprise: Any) -> tuple[str, str]:
+        issued = api_tokens.create_api_token(
+            session=session, enterprise_id=enterprise.id, name=name
+        )
+        note = f"(token {issued.id} for {enterprise.brand_name}; it is not shown again)"
+        return issued.secret, note
+
+    return _issue_credentials(slug, issue)
 
 
 def _create_ivr_client(slug: str, name: str) -> int:
+    from .services import ivr_clients
+
+    def issue(session: Any, enterprise: Any) -> tuple[str, str]:
+        issued = ivr_clients.create_ivr_client(
+            session=session, enterprise_id=enterprise.id, name=name
+        )
+        note = (
+            f"(IVR client {issued.client_id} for {enterprise.brand_name}: HTTP Basic "
+            "user:secret for POST /api/v1/sms; the secret is not shown again)"
+        )
+        return f"{issued.username}:{issued.secret}", note
+
+    return _issue_credentials(slug, issue)
+
+
+def _issue_credentials(slug: str, issue: Callable[[Any, Any], tuple[str, str]]) -> int:
+    """Issue credentials for the enterprise ``slug``: the secret on stdout (for scripts),
+    the note on stderr; 2 with a clear message for an unknown slug or refused input."""
     from .db import session_scope
-    from .services import enterprises, ivr_clients
+    from .services import enterprises
     from .services.errors import DomainError
 
     with session_scope() as session:
@@ -83,18 +92,12 @@ def _create_ivr_client(slug: str, name: str) -> int:
             print(f"error: no enterprise with slug {slug!r}", file=sys.stderr)
             return 2
         try:
-            issued = ivr_clients.create_ivr_client(
-                session=session, enterprise_id=enterprise.id, name=name
-            )
+            secret, note = issue(session, enterprise)
         except DomainError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 2
-    print(f"{issued.username}:{issued.secret}")
-    print(
-        f"(IVR client {issued.client_id} for {enterprise.brand_name}: HTTP Basic user:secret "
-        "for POST /api/v1/sms; the secret is not shown again)",
-        file=sys.stderr,
-    )
+    print(secret)
+    print(note, file=sys.stderr)
     return 0
 
 
