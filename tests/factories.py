@@ -62,3 +62,16 @@ def make_ticket(
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def rows(db_url: str, model, **where) -> list:  # type: ignore[no-untyped-def]
+    """Every row of ``model`` matching ``column=value`` filters, read in a fresh session."""
+    from sqlmodel import select
+
+    from interplat.db import session_scope
+
+    with session_scope(db_url) as session:
+        query = select(model)
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return list(session.exec(query).all())

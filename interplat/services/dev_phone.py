@@ -24,6 +24,7 @@ from ..models import CallLog, Enterprise, OutboxMessage, OutboxStatus, PhoneNumb
 from . import sms_inbound, voice
 from .customers import normalize_phone
 from .errors import InvalidPhoneNumber, PermissionDenied, ValidationFailed
+from .ivr import number_owner
 
 MAX_REDIRECTS = 10  # a TwiML loop would otherwise spin forever
 CALL_SID_PREFIX = "CADEV"
@@ -147,12 +148,13 @@ def send_text(*, session: Session, caller: str, number: str, body: str) -> str:
     sender, to = _phone(caller, "caller"), _phone(number, "number")
     if not body.strip():
         raise ValidationFailed("Type a message.", field="body")
-    owner = session.exec(select(PhoneNumber).where(PhoneNumber.number == to)).first()
+    owner = number_owner(session, to)
     if owner is None:
         raise ValidationFailed("No enterprise answers that number.", field="number")
+    enterprise_id = owner[0].id
     result = sms_inbound.handle_inbound_sms(
         session=session,
-        enterprise_id=owner.enterprise_id,
+        enterprise_id=enterprise_id,
         from_number=sender,
         to_number=to,
         body=body,
@@ -162,7 +164,7 @@ def send_text(*, session: Session, caller: str, number: str, body: str) -> str:
         now = utcnow()
         session.add(
             OutboxMessage(
-                enterprise_id=owner.enterprise_id,
+                enterprise_id=enterprise_id,
                 channel="sms",
                 to_address=sender,
                 from_address=to,

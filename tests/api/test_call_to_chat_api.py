@@ -16,7 +16,7 @@ from interplat.config import get_settings
 from interplat.db import session_scope
 from interplat.models import CallLog, Customer, IvrClient, OutboxMessage, ShortLink, Ticket
 from interplat.services import api_tokens, ivr_clients, sms
-from tests.factories import make_enterprise
+from tests.factories import make_enterprise, rows
 
 SMS = "/api/v1/sms"
 TICKETS_SMS = "/api/v1/tickets/sms"
@@ -68,14 +68,6 @@ def _ivr(db_url: str, label: str) -> Ivr:
 @pytest.fixture
 def ivr(db_url):
     return _ivr(db_url, "a")
-
-
-def rows(db_url, table, **where) -> list:
-    with session_scope(db_url) as s:
-        query = select(table)
-        for name, value in where.items():
-            query = query.where(getattr(table, name) == value)
-        return list(s.exec(query).all())
 
 
 def count_all(db_url) -> dict[str, int]:

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
 from interplat.config import get_settings
@@ -24,7 +23,7 @@ from interplat.models import (
 )
 from interplat.services import ivr, sms, telephony
 from interplat.services.telephony import SentSms, TwilioGateway
-from tests.factories import make_enterprise
+from tests.factories import make_enterprise, rows
 from tests.twilio_http import RecordingHttpClient, twilio_json
 
 TOKEN = "twilio-webhook-token-0123456789"
@@ -115,14 +114,6 @@ def press(api: TestClient, digits: str, **form) -> ET.Element:
     menu = twiml(post(api, "/api/twilio/voice", call))
     action = follow(menu.find("Gather").get("action"))
     return twiml(post(api, action, {**call, "Digits": digits}))
-
-
-def rows(db_url: str, model, **where) -> list:
-    with session_scope(db_url) as session:
-        query = select(model)
-        for name, value in where.items():
-            query = query.where(getattr(model, name) == value)
-        return list(session.exec(query).all())
 
 
 # --- the menu -----------------------------------------------------------------------------

@@ -28,14 +28,7 @@ def _chat(session, **brand):
         source=Channel.SMS,
         listing_id=listing.id,
     )
-    session.add(
-        AutomatedMessage(
-            enterprise_id=enterprise.id,
-            listing_id=listing.id,
-            kind="welcome",
-            body="Hi {first_name}, welcome to {brand_name}!",
-        )
-    )
+    _add_welcome(session, enterprise, listing)
     link = links.create_short_link(
         session=session,
         enterprise_id=enterprise.id,
@@ -99,14 +92,7 @@ def test_expired_and_unknown_links_show_a_clear_state(session):
 def _entry_link(session, channel=Channel.WEBSITE, **brand):
     enterprise = make_enterprise(session, **brand)
     listing = enterprises.default_listing(session=session, enterprise_id=enterprise.id)
-    session.add(
-        AutomatedMessage(
-            enterprise_id=enterprise.id,
-            listing_id=listing.id,
-            kind="welcome",
-            body="Hi {first_name}, welcome to {brand_name}!",
-        )
-    )
+    _add_welcome(session, enterprise, listing)
     made = entry_links.entry_links(
         session=session,
         enterprise_id=enterprise.id,
@@ -236,3 +222,14 @@ def test_a_first_name_of_exactly_100_characters_is_kept(session):
         session=session, code=code, first_name="  " + "n" * 100 + "  "
     )
     assert links.open_short_link(session=session, code=new_code).customer.first_name == "n" * 100
+
+
+def _add_welcome(session, enterprise, listing):
+    session.add(
+        AutomatedMessage(
+            enterprise_id=enterprise.id,
+            listing_id=listing.id,
+            kind="welcome",
+            body="Hi {first_name}, welcome to {brand_name}!",
+        )
+    )
