@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from interplat.db import session_scope
 from interplat.models import Channel, Customer, Enterprise, Ticket, User
 from interplat.services import customers, enterprises, tickets, users
 
@@ -64,12 +65,8 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def rows(db_url: str, model, **where) -> list:  # type: ignore[no-untyped-def]
+def rows(db_url: str, model: type, **where: object) -> list:
     """Every row of ``model`` matching ``column=value`` filters, read in a fresh session."""
-    from sqlmodel import select
-
-    from interplat.db import session_scope
-
     with session_scope(db_url) as session:
         query = select(model)
         for name, value in where.items():
