@@ -9,7 +9,9 @@ Voice activity detection is always on: without it Whisper hears "You" in silence
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +43,47 @@ def profile_for(model: str) -> Profile:
     return Profile(beam_size=5, cpu_threads=1, num_workers=cores())
 
 
+def _shared_encoder_model() -> type:
+    """``WhisperModel`` that encodes the first 30 s window once, not twice.
+
+    faster-whisper 1.2.1 detects the language from an encoder pass over the first window
+    and then, transcribing, encodes that same window again: for a voice message (almost
+    always under 30 s) that is a third of the work. Language detection here encodes
+    exactly the window transcription will (faster-whisper's segment leaves out the last
+    feature frame), and ``encode`` answers the repeat from a per-thread, one-entry memo.
+    Should a later faster-whisper slice the window differently the memo simply misses:
+    the text is the same, only slower.
+    """
+    from faster_whisper import WhisperModel
+
+    class SharedEncoderWhisperModel(WhisperModel):  # type: ignore[misc]
+        _memo = threading.local()
+
+        def detect_language(self, audio: Any = None, features: Any = None, **kwargs: Any) -> Any:
+            window = self.feature_extractor.nb_max_frames
+            if audio is None and features is not None and 1 < features.shape[-1] <= window:
+                features = features[..., :-1]
+            self._memo.remember = True
+            try:
+                return super().detect_language(audio, features, **kwargs)
+            finally:
+                self._memo.remember = False
+
+        def encode(self, features: np.ndarray) -> Any:
+            memo = self._memo
+            last = getattr(memo, "last", None)
+            if last is not None:
+                memo.last = None
+                if last[0].shape == features.shape and np.array_equal(last[0], features):
+                    return last[1]
+            output = super().encode(features)
+            if getattr(memo, "remember", False):
+                memo.last = (np.array(features, copy=True), output)
+            return output
+
+    return SharedEncoderWhisperModel
+
+
 class FasterWhisperBackend:
     """One CTranslate2 Whisper model, loaded once; safe to call from several threads."""
 
@@ -48,7 +91,7 @@ class FasterWhisperBackend:
 
     def __init__(self, model: str = "base", *, profile: Profile | None = None) -> None:
         try:
-            from faster_whisper import WhisperModel
+            WhisperModel = _shared_encoder_model()
         except ImportError as exc:  # pragma: no cover - a dependency of the project
             raise ModelUnavailable(
                 "faster-whisper is not installed; reinstall the project or set "

@@ -79,3 +79,32 @@ def test_profiles_follow_the_model_size():
     assert (base.beam_size, base.cpu_threads) == (5, 1)
     assert tiny.beam_size == 1 and tiny.num_workers == 1
     assert profile_for("/models/whisper-tiny.en/").beam_size == 1
+
+
+class CountingEncoder:
+    """The CTranslate2 model with its encoder passes counted."""
+
+    def __init__(self, model):
+        self.model, self.passes = model, 0
+
+    def encode(self, *args, **kwargs):
+        self.passes += 1
+        return self.model.encode(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def test_language_detection_reuses_the_encoder_pass(base_model, spoken, encoded, monkeypatch):
+    """A message under 30 s is encoded once: detection's pass is the one transcription uses."""
+    counting = CountingEncoder(base_model._whisper.model)
+    monkeypatch.setattr(base_model._whisper, "model", counting)
+    clip = audio.decode(encoded[("balance", "webm")])
+
+    detected = base_model.transcribe(clip)
+    assert (counting.passes, detected.language) == (1, "en")
+    counting.passes = 0
+    told = base_model.transcribe(clip, language="en")
+    assert counting.passes == 1
+    assert detected.text == told.text
+    assert speech.wer(spoken["balance"].clip.text, detected.text) == 0.0
