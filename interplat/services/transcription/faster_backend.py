@@ -56,7 +56,7 @@ def _shared_encoder_model() -> type:
     """
     from faster_whisper import WhisperModel
 
-    class SharedEncoderWhisperModel(WhisperModel):  # type: ignore[misc]
+    class SharedEncoderWhisperModel(WhisperModel):
         _memo = threading.local()
 
         def detect_language(self, audio: Any = None, features: Any = None, **kwargs: Any) -> Any:
