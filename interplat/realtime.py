@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .db import session_scope
-from .services import workspace
+from .services import customer_chat, workspace
 from .services.events import DomainEvent, get_bus
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 class Client:
     enterprise_id: str
     audience: str  # "staff" or "customer"
-    ticket_id: str = ""
+    ticket_id: str = ""  # a customer's tab follows one ticket...
+    link_code: str = ""  # ...through the link it opened
 
 
 _clients: dict[str, Client] = {}
@@ -47,8 +48,22 @@ def forget(client_token: str) -> None:
 
 
 def clients_for(event: DomainEvent) -> list[tuple[str, Client]]:
+    """Tabs that should hear an event: the enterprise's staff, and the customer whose
+    ticket it concerns (a customer never hears about anyone else's)."""
+    ticket_id = str(event.data.get("ticket_id") or "")
     with _lock:
-        return [(t, c) for t, c in _clients.items() if c.enterprise_id == event.enterprise_id]
+        return [
+            (t, c)
+            for t, c in _clients.items()
+            if c.enterprise_id == event.enterprise_id
+            and (c.audience == "staff" or (ticket_id and c.ticket_id == ticket_id))
+        ]
+
+
+def customer_view(link_code: str) -> Any:
+    """What a customer's open chat shows now (read without counting a visit)."""
+    with session_scope() as session:
+        return customer_chat.load_chat(session=session, code=link_code, count_visit=False)
 
 
 def staff_snapshot(enterprise_id: str) -> dict[str, Any]:
@@ -59,22 +74,36 @@ def staff_snapshot(enterprise_id: str) -> dict[str, Any]:
 
 
 async def _dispatch(app: Any, event: DomainEvent) -> None:
-    from reflex.istate.manager.token import BaseStateToken
-
+    from .state.customer import CustomerChatState
     from .state.live import LiveState
 
     targets = clients_for(event)
     if not targets:
         return
-    snapshot = await asyncio.to_thread(staff_snapshot, event.enterprise_id)
+    snapshot: dict[str, Any] | None = None
+    views: dict[str, Any] = {}  # one read per chat link, however many tabs show it
     token_manager = app.event_namespace._token_manager
     for token, client in targets:
         if not await token_manager.is_token_connected(token):
             forget(token)
             continue
-        async with app.modify_state(BaseStateToken(ident=token, cls=LiveState)) as root:
-            live = await root.get_state(LiveState)
-            live.apply_event(event.kind, event.data, snapshot if client.audience == "staff" else {})
+        if client.audience == "customer":
+            code = client.link_code
+            if code not in views:
+                views[code] = await asyncio.to_thread(customer_view, code)
+            await _push(app, token, CustomerChatState, "apply_view", views[code])
+        else:
+            if snapshot is None:
+                snapshot = await asyncio.to_thread(staff_snapshot, event.enterprise_id)
+            await _push(app, token, LiveState, "apply_event", event.kind, event.data, snapshot)
+
+
+async def _push(app: Any, token: str, state_cls: Any, method: str, *args: Any) -> None:
+    """Call ``method`` on one tab's state; Reflex sends the difference to that browser."""
+    from reflex.istate.manager.token import BaseStateToken
+
+    async with app.modify_state(BaseStateToken(ident=token, cls=state_cls)) as root:
+        getattr(await root.get_state(state_cls), method)(*args)
 
 
 @contextlib.asynccontextmanager

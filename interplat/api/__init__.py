@@ -11,16 +11,21 @@ from ..routes import API_PREFIX
 from . import (
     call_to_chat,
     content,
+    customer_chat,
     errors,
     health,
     listings,
     me,
+    media,
+    messages,
     qr,
     telephony,
     tickets,
     twilio_webhooks,
 )
 
+# Reached without a bearer token: the link code or the URL's signature is the key.
+PUBLIC_PATHS = ("/api/qr/", "/api/media/", "/api/chat/")
 # Every operation may answer with these, always as an ``ErrorResponse`` body.
 ERROR_CODES = {
     "400": "Invalid input; `error.field` names the culprit",
@@ -51,9 +56,12 @@ def create_api() -> FastAPI:
         health,
         me,
         tickets,
+        messages,
         listings,
         content,
         qr,
+        media,
+        customer_chat,
         call_to_chat,
         telephony,
         twilio_webhooks,
@@ -77,7 +85,7 @@ def _openapi(api: FastAPI) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             for code, text in ERROR_CODES.items():
-                if code == "401" and (path.endswith("/health") or path.startswith("/api/qr/")):
+                if code == "401" and (path.endswith("/health") or path.startswith(PUBLIC_PATHS)):
                     continue
                 responses.setdefault(
                     code,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from ..services import assist, canned
+from ..services import assist, canned, messages
 from .deps import SessionDep, SettingsDep, WorkspaceDep
 
 router = APIRouter(prefix="/v1/listings/{listing_id}", tags=["listing content"])
@@ -63,7 +63,10 @@ class RuleOrder(BaseModel):
 
 
 class SuggestIn(BaseModel):
-    text: str = Field(max_length=4000)
+    text: str = Field("", max_length=4000)
+    # Instead of text: a message of the enterprise, read as typed (a voice message by its
+    # transcript).
+    message_id: uuid.UUID | None = None
     limit: int = Field(5, ge=1, le=20)
 
 
@@ -256,11 +259,16 @@ def suggest(
     listing_id: uuid.UUID, body: SuggestIn, session: SessionDep, principal: WorkspaceDep
 ) -> list[SuggestionOut]:
     """The replies a customer message would surface: rules first, then canned content."""
+    text = body.text
+    if body.message_id is not None:
+        text = messages.message_text(
+            session=session, enterprise_id=principal.enterprise_id, message_id=body.message_id
+        )
     found = assist.suggest_replies(
         session=session,
         enterprise_id=principal.enterprise_id,
         listing_id=listing_id,
-        text=body.text,
+        text=text,
         limit=body.limit,
     )
     return [SuggestionOut.model_validate(s, from_attributes=True) for s in found]

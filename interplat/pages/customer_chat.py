@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ..components.chat import recorder_script, voice_message
 from ..components.customer import brand_header, customer_layout, hosted_mark
 from ..state.customer import CustomerChatState as S
 
@@ -16,7 +17,11 @@ def _bubble(message: rx.Var) -> rx.Component:
                 ~mine & (message["sender_name"] != ""),
                 rx.text(message["sender_name"], size="1", weight="bold", color=S.primary_color),
             ),
-            rx.text(message["body"], size="2", white_space="pre-wrap"),
+            rx.cond(
+                message["kind"] == "voice",
+                voice_message(message, rx.cond(mine, "white", S.primary_color)),
+                rx.text(message["body"], size="2", white_space="pre-wrap"),
+            ),
             padding="8px 12px",
             border_radius="14px",
             max_width="80%",
@@ -39,31 +44,97 @@ def _thread() -> rx.Component:
     )
 
 
+def _recording_bar() -> rx.Component:
+    """While the microphone is open: elapsed time, cancel, and send."""
+    return rx.hstack(
+        rx.box(
+            width="10px",
+            height="10px",
+            border_radius="50%",
+            background=rx.color("red", 9),
+            flex_shrink="0",
+        ),
+        rx.text(
+            rx.cond(S.recorder == "sending", "Sending…", "Recording"),
+            size="2",
+            weight="medium",
+        ),
+        rx.text("0:00", id="voice-elapsed", size="2", color_scheme="gray"),
+        rx.spacer(),
+        rx.icon_button(
+            rx.icon("x"),
+            type="button",
+            size="3",
+            radius="full",
+            variant="soft",
+            color_scheme="gray",
+            on_click=S.cancel_recording,
+            disabled=S.recorder == "sending",
+            aria_label="Cancel recording",
+            data_testid="voice-cancel",
+        ),
+        rx.icon_button(
+            rx.icon("send-horizontal"),
+            type="button",
+            size="3",
+            radius="full",
+            background=S.primary_color,
+            on_click=S.toggle_recording,
+            loading=S.recorder == "sending",
+            aria_label="Send voice message",
+            data_testid="voice-send",
+        ),
+        align="center",
+        spacing="2",
+        width="100%",
+        height="40px",
+        data_testid="voice-recording",
+    )
+
+
 def _composer() -> rx.Component:
     return rx.form(
+        recorder_script(),
         rx.vstack(
-            rx.cond(S.send_error != "", rx.text(S.send_error, color_scheme="red", size="1")),
-            rx.hstack(
-                rx.input(
-                    id="chat-body",
-                    name="body",
-                    placeholder="Type a message",
+            rx.cond(
+                S.send_error != "",
+                rx.text(S.send_error, color_scheme="red", size="1", data_testid="send-error"),
+            ),
+            rx.cond(
+                S.recorder != "",
+                _recording_bar(),
+                rx.hstack(
+                    rx.input(
+                        id="chat-body",
+                        name="body",
+                        placeholder="Type a message",
+                        width="100%",
+                        size="3",
+                        radius="full",
+                        data_testid="chat-input",
+                        auto_complete="off",
+                    ),
+                    rx.icon_button(
+                        rx.icon("mic"),
+                        type="button",
+                        size="3",
+                        radius="full",
+                        variant="soft",
+                        on_click=S.toggle_recording,
+                        aria_label="Record a voice message",
+                        data_testid="voice-record",
+                    ),
+                    rx.icon_button(
+                        rx.icon("send-horizontal"),
+                        type="submit",
+                        size="3",
+                        radius="full",
+                        background=S.primary_color,
+                        aria_label="Send",
+                        data_testid="chat-send",
+                    ),
                     width="100%",
-                    size="3",
-                    radius="full",
-                    data_testid="chat-input",
-                    auto_complete="off",
                 ),
-                rx.icon_button(
-                    rx.icon("send-horizontal"),
-                    type="submit",
-                    size="3",
-                    radius="full",
-                    background=S.primary_color,
-                    aria_label="Send",
-                    data_testid="chat-send",
-                ),
-                width="100%",
             ),
             width="100%",
             spacing="1",

@@ -7,8 +7,17 @@ from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
-from ..models import Channel, Customer, Enterprise, Listing, MessageKind, SenderKind, Ticket, utcnow
-from . import automation, links, messages, tickets
+from ..models import (
+    Channel,
+    Customer,
+    Enterprise,
+    Listing,
+    MessageKind,
+    SenderKind,
+    Ticket,
+    utcnow,
+)
+from . import automation, links, messages, tickets, voice_messages
 from .enterprises import BrandPublic, brand_of, get_listing
 from .errors import Conflict, NotFound, ValidationFailed
 
@@ -26,12 +35,19 @@ class ChatView:
     thread: list[messages.MessagePublic] = field(default_factory=list)
     ticket_open: bool = False
     listing_name: str = ""
+    enterprise_id: str = ""
+    ticket_id: str = ""
 
 
-def load_chat(*, session: Session, code: str, now: dt.datetime | None = None) -> ChatView:
-    """Open a chat link: brand, welcome message and the ticket's history."""
+def load_chat(
+    *, session: Session, code: str, now: dt.datetime | None = None, count_visit: bool = True
+) -> ChatView:
+    """Open a chat link: brand, welcome message and the ticket's history.
+
+    ``count_visit=False`` for a live refresh of a page already open.
+    """
     try:
-        target = links.open_short_link(session=session, code=code, now=now)
+        target = links.open_short_link(session=session, code=code, count_visit=count_visit, now=now)
         listing = _entry_listing(session, target)
     except links.LinkExpired as exc:
         return ChatView(
@@ -56,6 +72,8 @@ def load_chat(*, session: Session, code: str, now: dt.datetime | None = None) ->
         reference=ticket.reference if ticket else "",
         thread=_customer_thread(session, enterprise, ticket, now) if ticket else [],
         ticket_open=ticket is not None and ticket.status in ("waiting", "assigned"),
+        enterprise_id=str(enterprise.id),
+        ticket_id=str(ticket.id) if ticket else "",
     )
 
 
@@ -144,17 +162,50 @@ def send_customer_text(
     *, session: Session, code: str, body: str, now: dt.datetime | None = None
 ) -> messages.MessagePublic:
     """A text from the customer into the ticket behind the link."""
-    target = links.open_short_link(session=session, code=code, count_visit=False, now=now)
-    if target.ticket is None:
-        raise NotFound("This link is not attached to a conversation.")
-    if target.ticket.status not in ("waiting", "assigned"):
-        raise ValidationFailed("This conversation has ended.")
+    ticket = _open_ticket_of_link(session, code, now)
     message = messages.post_message(
         session=session,
-        ticket=target.ticket,
+        ticket=ticket,
         sender_kind=SenderKind.CUSTOMER,
         body=body,
         kind=MessageKind.TEXT,
         now=now,
     )
     return messages.to_public(message, "You")
+
+
+def send_customer_voice(
+    *,
+    session: Session,
+    code: str,
+    data: bytes,
+    filename: str = "",
+    now: dt.datetime | None = None,
+) -> messages.MessagePublic:
+    """A recorded clip from the customer into the ticket behind the link.
+
+    Stored with its duration and waveform and shown at once as "transcribing…"; after the
+    caller commits, ``transcription.worker.submit`` hands it to the worker.
+
+    Raises:
+        InvalidAudio: empty, damaged, not audio, too large or too long.
+    """
+    ticket = _open_ticket_of_link(session, code, now)
+    message = voice_messages.post_voice_message(
+        session=session,
+        ticket=ticket,
+        sender_kind=SenderKind.CUSTOMER,
+        data=data,
+        filename=filename,
+        now=now,
+    )
+    return messages.public_of(session, message, "You")
+
+
+def _open_ticket_of_link(session: Session, code: str, now: dt.datetime | None) -> Ticket:
+    target = links.open_short_link(session=session, code=code, count_visit=False, now=now)
+    if target.ticket is None:
+        raise NotFound("This link is not attached to a conversation.")
+    if target.ticket.status not in ("waiting", "assigned"):
+        raise ValidationFailed("This conversation has ended.")
+    return target.ticket

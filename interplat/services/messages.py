@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from ..models import Message, MessageKind, SenderKind, Ticket, User, utcnow
-from . import events
-from .errors import ValidationFailed
+from ..models import Attachment, Message, MessageKind, SenderKind, Ticket, User, utcnow
+from . import events, media
+from .errors import NotFound, ValidationFailed
 
 MAX_TEXT_LENGTH = 4000
 
@@ -23,9 +23,24 @@ class MessagePublic:
     kind: str
     body: str
     created_at: str
+    # Voice messages: "transcribing" until the worker settles them, then the transcript
+    # (possibly "" when nobody spoke) or the reason there is none.
+    transcribing: bool = False
+    transcript: str = ""
+    transcript_error: str = ""
+    language: str = ""
+    duration_ms: int = 0
+    waveform: list[float] = field(default_factory=list)
+    # Any message with a stored file: a signed URL and what it holds.
+    media_url: str = ""
+    content_type: str = ""
+    filename: str = ""
 
 
-def to_public(message: Message, sender_name: str) -> MessagePublic:
+def to_public(
+    message: Message, sender_name: str, attachment: Attachment | None = None
+) -> MessagePublic:
+    voice = message.kind == MessageKind.VOICE
     return MessagePublic(
         id=str(message.id),
         sender_kind=message.sender_kind,
@@ -33,7 +48,41 @@ def to_public(message: Message, sender_name: str) -> MessagePublic:
         kind=message.kind,
         body=message.body,
         created_at=message.created_at.isoformat(),
+        transcribing=voice and message.transcript is None and not message.transcript_error,
+        transcript=message.transcript or "",
+        transcript_error=message.transcript_error,
+        language=message.transcript_language,
+        duration_ms=message.duration_ms or 0,
+        waveform=list(message.waveform or []),
+        media_url=media.media_path(attachment.id) if attachment else "",
+        content_type=attachment.content_type if attachment else "",
+        filename=attachment.filename if attachment else "",
     )
+
+
+def public_of(session: Session, message: Message, sender_name: str) -> MessagePublic:
+    """``to_public`` for one message, with its stored file if it has one."""
+    attachment = session.get(Attachment, message.attachment_id) if message.attachment_id else None
+    return to_public(message, sender_name, attachment)
+
+
+def readable_text(message: Message) -> str:
+    """What a message says: its text, or a voice message's transcript (rules read both)."""
+    if message.kind == MessageKind.VOICE:
+        return message.transcript or ""
+    return message.body
+
+
+def message_text(*, session: Session, enterprise_id: uuid.UUID, message_id: uuid.UUID) -> str:
+    """``readable_text`` of one of the enterprise's messages.
+
+    Raises:
+        NotFound: no such message in this enterprise.
+    """
+    message = session.get(Message, message_id)
+    if message is None or message.enterprise_id != enterprise_id:
+        raise NotFound("Message not found.")
+    return readable_text(message)
 
 
 def post_message(
@@ -87,18 +136,19 @@ def list_thread(
 ) -> list[MessagePublic]:
     """A ticket's messages, oldest first, with sender names (CSR first names for customers)."""
     rows = session.exec(
-        select(Message, User)
+        select(Message, User, Attachment)
         .join(User, col(User.id) == col(Message.sender_user_id), isouter=True)
+        .join(Attachment, col(Attachment.id) == col(Message.attachment_id), isouter=True)
         .where(Message.enterprise_id == enterprise_id, Message.ticket_id == ticket_id)
         .order_by(col(Message.created_at), col(Message.id))
     ).all()
     out = []
-    for message, user in rows:
+    for message, user, attachment in rows:
         if user is not None:
             name = user.full_name.split()[0] if customer_view else user.full_name
         else:
             name = {"customer": "Customer", "system": "", "assistant": "Assistant"}.get(
                 message.sender_kind, ""
             )
-        out.append(to_public(message, name))
+        out.append(to_public(message, name, attachment))
     return out

@@ -17,16 +17,26 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..config import get_settings
-from ..models import Attachment, Message, MessageKind, SenderKind, Ticket, utcnow
-from . import attachments, events, messages
-from .errors import NotFound, ValidationFailed
+from ..models import (
+    OPEN_TICKET_STATUSES,
+    Attachment,
+    Message,
+    MessageKind,
+    SenderKind,
+    Ticket,
+    utcnow,
+)
+from . import attachments, events, messages, tickets
+from .auth import Principal
+from .errors import NotFound, PermissionDenied, ValidationFailed
 from .transcription import Backend, get_backend
-from .transcription.audio import InvalidAudio, decode, duration_ms, waveform
+from .transcription.audio import InvalidAudio, decode, duration_ms, media_type, waveform
 from .transcription.commands import parse_command
 
 log = logging.getLogger(__name__)
@@ -54,26 +64,28 @@ def post_voice_message(
     ticket: Ticket,
     sender_kind: SenderKind,
     data: bytes,
-    filename: str = "voice.webm",
-    content_type: str = "audio/webm",
+    filename: str = "",
     sender_user_id: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> Message:
     """Store a recorded clip as a voice message with its duration and waveform.
 
-    Call ``transcription.worker.submit(message.id)`` after committing; a message that
-    misses the worker is picked up by the scheduler's sweep.
+    The stored type comes from the clip's own bytes (a browser's or uploader's claim is
+    never served back). Call ``transcription.worker.submit(message.id)`` after
+    committing; a message that misses the worker is picked up by the scheduler's sweep.
 
     Raises:
         InvalidAudio: empty, damaged, not audio, or past the size or duration limit.
     """
     samples = decode(data)
     now = now or utcnow()
+    content_type, suffix = media_type(data)
+    stem = Path(filename).stem[:100] if filename else ""
     attachment = attachments.store_attachment(
         session=session,
         enterprise_id=ticket.enterprise_id,
         data=data,
-        filename=filename,
+        filename=f"{stem or 'voice-message'}{suffix}",
         content_type=content_type,
         now=now,
     )
@@ -92,6 +104,41 @@ def post_voice_message(
     session.add(message)
     session.flush()
     return message
+
+
+def post_staff_voice(
+    *,
+    session: Session,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    data: bytes,
+    filename: str = "",
+    now: dt.datetime | None = None,
+) -> Message:
+    """A representative's recorded clip into one of their enterprise's open tickets.
+
+    Raises:
+        PermissionDenied: an API token (voice replies come from a person).
+        NotFound: no such ticket in the principal's enterprise.
+        ValidationFailed: the conversation has ended.
+        InvalidAudio: as ``post_voice_message``.
+    """
+    if principal.user_id is None:
+        raise PermissionDenied("Voice messages are sent by a signed-in representative.")
+    ticket = tickets.get_ticket(
+        session=session, enterprise_id=principal.enterprise_id, ticket_id=ticket_id
+    )
+    if ticket.status not in OPEN_TICKET_STATUSES:
+        raise ValidationFailed("This conversation has ended.")
+    return post_voice_message(
+        session=session,
+        ticket=ticket,
+        sender_kind=SenderKind.CSR,
+        data=data,
+        filename=filename,
+        sender_user_id=principal.user_id,
+        now=now,
+    )
 
 
 def transcribe_message(

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import asyncio
+import json
+from typing import Any
 
 import reflex as rx
 
-from .. import routes
+from .. import realtime, routes
 from ..db import session_scope
 from ..services import customer_chat
 from ..services.errors import DomainError
+from .threads import backend_url, thread_row, thread_rows
+
+
+def _load(code: str, count_visit: bool) -> customer_chat.ChatView:
+    with session_scope() as session:
+        return customer_chat.load_chat(session=session, code=code, count_visit=count_visit)
 
 
 class CustomerChatState(rx.State):
@@ -26,15 +34,28 @@ class CustomerChatState(rx.State):
     send_error: str = ""
     listing_name: str = ""
     start_error: str = ""
+    # The voice recorder: "" idle, "recording", "sending".
+    recorder: str = ""
 
     @rx.var
     def code(self) -> str:
         return self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
 
     @rx.event
-    def load(self):
-        with session_scope() as session:
-            view = customer_chat.load_chat(session=session, code=self.code)
+    async def load(self):
+        code = self.code
+        view = await asyncio.to_thread(_load, code, True)
+        self.apply_view(view)
+        self.start_error = ""
+        if view.state == "ok" and view.ticket_id:
+            # Live: new messages, transcripts and the ticket's end arrive without reload.
+            realtime.register(
+                self.router.session.client_token,
+                realtime.Client(view.enterprise_id, "customer", view.ticket_id, code),
+            )
+
+    def apply_view(self, view: customer_chat.ChatView) -> None:
+        """Show a freshly loaded view (on open, and when ``realtime`` pushes a change)."""
         self.view_state = view.state
         if view.brand is not None:
             self.brand_name = view.brand.brand_name
@@ -44,10 +65,9 @@ class CustomerChatState(rx.State):
             self.accent_color = view.brand.accent_color
         self.contact_phone = view.contact_phone
         self.reference = view.reference
-        self.thread = [asdict(m) for m in view.thread]
+        self.thread = thread_rows(view.thread)
         self.ticket_open = view.ticket_open
         self.listing_name = view.listing_name
-        self.start_error = ""
 
     @rx.event
     def start(self, form: dict[str, str]):
@@ -77,5 +97,48 @@ class CustomerChatState(rx.State):
         except DomainError as exc:
             self.send_error = exc.message
             return None
-        self.thread = [*self.thread, asdict(message)]
+        if all(row["id"] != message.id for row in self.thread):  # the push may come first
+            self.thread = [*self.thread, thread_row(message)]
         return rx.set_value("chat-body", "")
+
+    @rx.event
+    def toggle_recording(self):
+        """The microphone button: start recording, or stop and send what was said."""
+        self.send_error = ""
+        if self.recorder == "":
+            return rx.call_script(
+                "window.interplatRecorder.start()", callback=CustomerChatState.recording_started
+            )
+        if self.recorder == "recording":
+            self.recorder = "sending"
+            url = backend_url(f"{routes.API_PREFIX}/chat/{self.code}/voice")
+            return rx.call_script(
+                f"window.interplatRecorder.send({json.dumps(url)})",
+                callback=CustomerChatState.voice_sent,
+            )
+        return None
+
+    @rx.event
+    def cancel_recording(self):
+        self.recorder = ""
+        return rx.call_script("window.interplatRecorder.cancel()")
+
+    @rx.event
+    def recording_started(self, outcome: str):
+        if outcome == "recording":
+            self.recorder = "recording"
+            return
+        self.recorder = ""
+        self.send_error = {
+            "denied": "Allow the microphone to send a voice message.",
+            "unsupported": "This browser cannot record voice messages.",
+        }.get(outcome, "The microphone could not be started.")
+
+    @rx.event
+    async def voice_sent(self, result: dict[str, Any]):
+        self.recorder = ""
+        if not isinstance(result, dict) or result.get("error") or not result.get("id"):
+            error = result.get("error") if isinstance(result, dict) else ""
+            self.send_error = str(error or "The voice message could not be sent.")
+            return
+        self.apply_view(await asyncio.to_thread(_load, self.code, False))

@@ -6,16 +6,18 @@ import uuid
 
 import pytest
 
-from interplat.api import create_api
+from interplat.api import PUBLIC_PATHS, create_api
 
-# Public: health, login, and QR images of links (whoever has the code already has the link).
+# Public: health, login, and what a link code or a signed URL opens (QR images of links,
+# the customer's recordings, stored media): tests/api/test_media_api.py and
+# test_voice_api.py check those refuse without the code or signature.
 PUBLIC = {("get", "/api/health"), ("post", "/api/auth/login")}
 TWILIO = "/api/twilio/"
 OPERATIONS = [
     (method, path)
     for path, ops in create_api().openapi()["paths"].items()
     for method in ops
-    if (method, path) not in PUBLIC and not path.startswith(("/api/qr/", TWILIO))
+    if (method, path) not in PUBLIC and not path.startswith((*PUBLIC_PATHS, TWILIO))
 ]
 WEBHOOKS = [
     (method, path)

@@ -182,15 +182,25 @@ def scaled_app(tmp_path_factory) -> Iterator[RunningApp]:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        yield b
-        b.close()
+        yield p
+
+
+def launch(playwright, *extra_args: str):
+    """Debian's Chromium, headless (Playwright's own browser download fails here)."""
+    return playwright.chromium.launch(
+        executable_path="/usr/bin/chromium", args=[*CHROMIUM_ARGS, *extra_args], headless=True
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    b = launch(playwright)
+    yield b
+    b.close()
 
 
 @pytest.fixture

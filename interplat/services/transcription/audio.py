@@ -76,6 +76,21 @@ def decode(
     return samples
 
 
+# What each container is served as, and the file suffix it is stored under.
+MEDIA_TYPES = {
+    "matroska": ("audio/webm", ".webm"),
+    "mp4": ("audio/mp4", ".m4a"),
+    "ogg": ("audio/ogg", ".ogg"),
+    "wav": ("audio/wav", ".wav"),
+    "mp3": ("audio/mpeg", ".mp3"),
+}
+
+
+def media_type(data: bytes) -> tuple[str, str]:
+    """(Content-Type, suffix) for a clip, from its bytes, never from what the sender claims."""
+    return MEDIA_TYPES.get(sniff_format(data) or "", ("application/octet-stream", ".bin"))
+
+
 def sniff_format(data: bytes) -> str | None:
     """The FFmpeg demuxer for a clip's container, from its magic bytes; ``None`` if unknown."""
     head = data[:12]

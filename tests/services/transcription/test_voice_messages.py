@@ -67,7 +67,6 @@ def test_a_message_is_transcribed_once_however_often_it_is_asked(
         sender_kind=SenderKind.CSR,
         data=encoded[("balance", "ogg")],
         filename="reply.ogg",
-        content_type="audio/ogg",
     )
     session.commit()
     backend = Counting(tiny_model)

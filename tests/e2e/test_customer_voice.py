@@ -1,0 +1,77 @@
+"""A customer records a voice message on their phone: it appears at once with its
+waveform and player, and the transcript arrives without a reload."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PHONE, launch, shot
+from tests.services.transcription import speech
+
+CLIP = speech.CLIPS[0]  # "Hello, I would like to check the balance on my credit card."
+
+
+@pytest.fixture(scope="module")
+def spoken_clip(tmp_path_factory):
+    said = speech.speak(CLIP)
+    path = tmp_path_factory.mktemp("voice") / "balance.wav"
+    path.write_bytes(speech.encode(said.pcm, said.rate, "wav"))
+    return path, said.seconds
+
+
+@pytest.fixture(scope="module")
+def microphone_phone(playwright, spoken_clip):
+    """A phone whose microphone hears the spoken clip once (Chromium's fake capture)."""
+    path, _ = spoken_clip
+    browser = launch(
+        playwright,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={path}%noloop",
+    )
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    context.grant_permissions(["microphone"])
+    yield context
+    context.close()
+    browser.close()
+
+
+def test_a_recorded_voice_message_shows_at_once_and_its_transcript_arrives_live(
+    running_app, microphone_phone, spoken_clip
+):
+    _, seconds = spoken_clip
+    page = microphone_phone.new_page()
+    page.goto(running_app.at("/c/" + running_app.customer_links["Ticket4Me"]))
+    expect(page.get_by_test_id("brand-name")).to_have_text("Ticket4Me", timeout=30_000)
+    before = page.get_by_test_id("chat-message").count()
+    page.evaluate("window.__marker = 'no reload'")
+
+    page.get_by_test_id("voice-record").click()
+    expect(page.get_by_test_id("voice-recording")).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(int((seconds + 0.8) * 1000))
+    expect(page.locator("#voice-elapsed")).not_to_have_text("0:00")
+    shot(page, "customer-voice-recording-phone")
+    page.get_by_test_id("voice-send").click()
+
+    message = page.get_by_test_id("chat-message").nth(before)
+    expect(message.get_by_test_id("voice-waveform")).to_be_visible(timeout=20_000)
+    # As long as the microphone was open: the clip, then quiet until "send".
+    recorded = message.get_by_test_id("voice-duration").inner_text()
+    assert int(seconds) <= int(recorded.split(":")[1]) <= int(seconds) + 4, recorded
+    transcript = message.get_by_test_id("voice-transcript")
+    expect(transcript).to_contain_text("credit card", timeout=90_000)
+    assert speech.wer(CLIP.text, transcript.inner_text()) <= 0.2, transcript.inner_text()
+    assert page.evaluate("window.__marker") == "no reload"  # pushed live
+
+    src = message.get_by_test_id("voice-player").get_attribute("src")
+    assert "/api/media/" in src
+    fetched = page.evaluate(
+        "async (u) => { const r = await fetch(u); return [r.status, r.headers.get('content-type')]; }",
+        src,
+    )
+    assert fetched == [200, "audio/webm"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "customer-voice-message-phone")
