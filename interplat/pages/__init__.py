@@ -10,12 +10,12 @@ from ..state.auth import AuthState
 from ..state.customer import CustomerChatState
 from ..state.dev_phone import DevPhoneState
 from ..state.live import LiveState
-from . import customer_chat, dashboard, dev_phone, login, sections
+from . import chats, customer_chat, dashboard, dev_phone, login, sections, tickets
 
 STAFF_PAGES = [
     (routes.DASHBOARD, "Dashboard", dashboard.dashboard_page, Permission.WORKSPACE),
-    (routes.TICKETS, "Tickets", sections.tickets_page, Permission.WORKSPACE),
-    (routes.CHATS, "Chats", sections.chats_page, Permission.WORKSPACE),
+    (routes.TICKETS, "Tickets", tickets.tickets_page, Permission.WORKSPACE),
+    (routes.CHATS, "Chats", chats.chats_page, Permission.WORKSPACE),
     (routes.LOOP, "My loop", sections.loop_page, Permission.WORKSPACE),
     (routes.OFFERS, "Offers", sections.offers_page, Permission.WORKSPACE),
     (routes.BLASTS, "Blasts", sections.blasts_page, Permission.WORKSPACE),

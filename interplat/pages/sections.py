@@ -16,18 +16,6 @@ def _section(title: str, icon: str, empty_title: str, text: str):  # type: ignor
     return page
 
 
-tickets_page = _section(
-    "Tickets",
-    "ticket",
-    "The ticket list",
-    "Every conversation of your enterprise will be listed here with filters, search and export.",
-)
-chats_page = _section(
-    "Chats",
-    "messages-square",
-    "No open chats",
-    "Chats you pull from the queue open here, side by side with the customer's details.",
-)
 loop_page = _section(
     "My loop",
     "users",

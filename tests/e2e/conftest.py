@@ -65,6 +65,8 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
     )
     env.pop("INTERPLAT_REDIS_URL", None)
     env.pop("REFLEX_WEB_WORKDIR", None)  # the real app builds in the project's .web, as make run
+    if os.environ.get("INTERPLAT_E2E_WEB_DIR"):  # several checkouts' runs at once, apart
+        env["REFLEX_WEB_WORKDIR"] = os.environ["INTERPLAT_E2E_WEB_DIR"]
     if "NPM_CONFIG_REGISTRY" not in env:
         registry = subprocess.run(
             ["npm", "config", "get", "registry"],
