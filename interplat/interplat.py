@@ -15,6 +15,7 @@ get_settings().check_deployable()
 
 app = rx.App(
     api_transformer=[create_api()],
+    stylesheets=["/interplat.css"],
 )
 pages.register(app)
 app.register_lifespan_task(upgrade_to_head)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import threading
 import uuid
@@ -19,6 +20,7 @@ from typing import Any
 
 from .db import session_scope
 from .services import customer_chat, workspace
+from .services.chat_actions import TYPING
 from .services.events import DomainEvent, get_bus
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ class Client:
     audience: str  # "staff" or "customer"
     ticket_id: str = ""  # a customer's tab follows one ticket...
     link_code: str = ""  # ...through the link it opened
+    workspace: bool = False  # a staff tab on the chat workspace
 
 
 _clients: dict[str, Client] = {}
@@ -74,6 +77,7 @@ def staff_snapshot(enterprise_id: str) -> dict[str, Any]:
 
 
 async def _dispatch(app: Any, event: DomainEvent) -> None:
+    from .state.chats import ChatsState
     from .state.customer import CustomerChatState
     from .state.live import LiveState
 
@@ -87,6 +91,12 @@ async def _dispatch(app: Any, event: DomainEvent) -> None:
         if not await token_manager.is_token_connected(token):
             forget(token)
             continue
+        if event.kind == TYPING:  # a hint for the other side only, nothing to re-read
+            if client.audience == "customer" and event.data.get("sender_kind") == "csr":
+                await _push(app, token, CustomerChatState, "show_typing")
+            elif client.workspace:
+                await _push(app, token, ChatsState, "apply_event", event.kind, event.data)
+            continue
         if client.audience == "customer":
             code = client.link_code
             if code not in views:
@@ -96,6 +106,8 @@ async def _dispatch(app: Any, event: DomainEvent) -> None:
             if snapshot is None:
                 snapshot = await asyncio.to_thread(staff_snapshot, event.enterprise_id)
             await _push(app, token, LiveState, "apply_event", event.kind, event.data, snapshot)
+            if client.workspace:
+                await _push(app, token, ChatsState, "apply_event", event.kind, event.data)
 
 
 async def _push(app: Any, token: str, state_cls: Any, method: str, *args: Any) -> None:
@@ -103,7 +115,9 @@ async def _push(app: Any, token: str, state_cls: Any, method: str, *args: Any) -
     from reflex.istate.manager.token import BaseStateToken
 
     async with app.modify_state(BaseStateToken(ident=token, cls=state_cls)) as root:
-        getattr(await root.get_state(state_cls), method)(*args)
+        outcome = getattr(await root.get_state(state_cls), method)(*args)
+        if inspect.isawaitable(outcome):
+            await outcome
 
 
 @contextlib.asynccontextmanager

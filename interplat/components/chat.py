@@ -45,11 +45,13 @@ window.interplatRecorder = window.interplatRecorder || {
       rec.stop();
     });
   },
-  async send(url) {
+  async send(url, token) {
     const blob = await this.stop();
     if (!blob || !blob.size) return {error: "Nothing was recorded."};
+    const headers = {"content-type": blob.type};
+    if (token) headers["authorization"] = "Bearer " + token;
     try {
-      const r = await fetch(url, {method: "POST", body: blob, headers: {"content-type": blob.type}});
+      const r = await fetch(url, {method: "POST", body: blob, headers});
       const body = await r.json().catch(() => ({}));
       if (r.ok) return {id: body.id || ""};
       return {error: (body.error && body.error.message) || "The voice message could not be sent."};
@@ -123,4 +125,71 @@ def voice_message(message: rx.Var, color: rx.Var | str) -> rx.Component:
         spacing="1",
         width="100%",
         min_width="220px",
+    )
+
+
+def typing_hint(seq: rx.Var, who: rx.Var | str) -> rx.Component:
+    """ "… is typing" for a few seconds after each signal (``seq`` bumps re-key it)."""
+    return rx.cond(
+        seq > 0,
+        rx.hstack(
+            rx.el.span(rx.el.span("•"), rx.el.span("•"), rx.el.span("•"), class_name="ip-dots"),
+            rx.text(who, " is typing…", size="1", color_scheme="gray"),
+            key=seq.to_string(),
+            class_name="ip-linger",
+            align="center",
+            spacing="1",
+            padding="0 16px 4px",
+            data_testid="typing-hint",
+        ),
+    )
+
+
+def media_body(message: rx.Var, voice_color: rx.Var | str) -> rx.Component:
+    """A message's content: text, a voice message, an image (tap for full screen), a
+    video or a file."""
+    return rx.match(
+        message["kind"],
+        ("voice", voice_message(message, voice_color)),
+        (
+            "image",
+            rx.dialog.root(
+                rx.dialog.trigger(
+                    rx.image(
+                        src=message["media_url"],
+                        max_width="260px",
+                        max_height="220px",
+                        border_radius="8px",
+                        cursor="zoom-in",
+                        alt="Photo",
+                        data_testid="thread-image",
+                    )
+                ),
+                rx.dialog.content(
+                    rx.image(src=message["media_url"], width="100%", alt="Photo"),
+                    max_width="90vw",
+                    data_testid="image-full",
+                ),
+            ),
+        ),
+        (
+            "video",
+            rx.el.video(
+                src=message["media_url"],
+                controls=True,
+                preload="metadata",
+                style={"max-width": "300px", "border-radius": "8px"},
+                data_testid="thread-video",
+            ),
+        ),
+        (
+            "file",
+            rx.link(
+                rx.hstack(rx.icon("file-text", size=18), rx.text(message["filename"], size="2")),
+                href=message["media_url"],
+                is_external=True,
+                data_testid="thread-file",
+            ),
+        ),
+        rx.text(message["body"], size="2", white_space="pre-wrap"),
     )

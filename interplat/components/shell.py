@@ -69,6 +69,63 @@ def sidebar() -> rx.Component:
     )
 
 
+def _waiting_choice(item: rx.Var) -> rx.Component:
+    return rx.menu.item(
+        rx.vstack(
+            rx.hstack(
+                rx.text(item["customer_name"], weight="bold", size="2"),
+                rx.badge(item["source"], size="1", variant="soft"),
+                rx.text(
+                    rx.moment(item["waiting_since"], from_now=True), size="1", color_scheme="gray"
+                ),
+                spacing="2",
+                align="center",
+            ),
+            rx.text(
+                rx.cond(item["last_message"] != "", item["last_message"], "No message yet"),
+                size="1",
+                color_scheme="gray",
+                max_width="320px",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                white_space="nowrap",
+            ),
+            spacing="0",
+        ),
+        on_click=LiveState.take(item["ticket_id"]),
+        height="auto",
+        padding="6px 10px",
+        data_testid="pull-choice",
+    )
+
+
+def _pull_control() -> rx.Component:
+    """Take the next waiting ticket, or pick one from the queue's head with a preview."""
+    return rx.hstack(
+        rx.button(
+            rx.icon("inbox", size=16),
+            "Pull ticket",
+            on_click=LiveState.pull_next,
+            disabled=LiveState.unserved == 0,
+            radius="large",
+            data_testid="pull-next",
+        ),
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("chevron-down", size=16),
+                    variant="soft",
+                    disabled=LiveState.unserved == 0,
+                    aria_label="Pick a waiting ticket",
+                    data_testid="pull-pick",
+                )
+            ),
+            rx.menu.content(rx.foreach(LiveState.waiting, _waiting_choice)),
+        ),
+        spacing="1",
+    )
+
+
 def header(title: str) -> rx.Component:
     return rx.hstack(
         rx.heading(title, size="6"),
@@ -80,6 +137,20 @@ def header(title: str) -> rx.Component:
             color_scheme=rx.cond(LiveState.unserved > 0, "orange", "gray"),
             size="2",
             variant="soft",
+        ),
+        _pull_control(),
+        rx.tooltip(
+            rx.icon_button(
+                rx.cond(
+                    LiveState.sound_on, rx.icon("bell-ring", size=16), rx.icon("bell-off", size=16)
+                ),
+                variant="soft",
+                color_scheme="gray",
+                on_click=LiveState.toggle_sound,
+                aria_label="New-message sound",
+                data_testid="sound-toggle",
+            ),
+            content=rx.cond(LiveState.sound_on, "Sound on for new messages", "Sound off"),
         ),
         rx.select.root(
             rx.select.trigger(
@@ -132,15 +203,23 @@ def header(title: str) -> rx.Component:
     )
 
 
-def staff_page(title: str, *children: rx.Component) -> rx.Component:
-    """A staff page: renders nothing until the guard has identified the user."""
+def staff_page(title: str, *children: rx.Component, full_bleed: bool = False) -> rx.Component:
+    """A staff page: renders nothing until the guard has identified the user.
+
+    ``full_bleed`` pages (the chat workspace) fill the space under the header edge to edge.
+    """
+    content = (
+        rx.box(*children, width="100%")
+        if full_bleed
+        else rx.box(*children, padding="24px 28px", width="100%", max_width="1200px")
+    )
     return rx.cond(
         AuthState.user_id != "",
         rx.hstack(
             sidebar(),
             rx.vstack(
                 header(title),
-                rx.box(*children, padding="24px 28px", width="100%", max_width="1200px"),
+                content,
                 spacing="0",
                 width="100%",
                 min_height="100vh",

@@ -7,6 +7,7 @@ import reflex as rx
 from .. import routes
 from ..services.access import Permission
 from ..state.auth import AuthState
+from ..state.chats import ChatsState
 from ..state.customer import CustomerChatState
 from ..state.dev_phone import DevPhoneState
 from ..state.live import LiveState
@@ -24,6 +25,10 @@ STAFF_PAGES = [
 ]
 
 
+# What a staff page loads of its own, after the guard and the live connection.
+PAGE_LOADS = {routes.CHATS: [ChatsState.load]}
+
+
 def register(app: rx.App) -> None:
     app.add_page(
         login.index_page, route="/", title="Interplat", on_load=AuthState.redirect_if_logged_in
@@ -39,7 +44,11 @@ def register(app: rx.App) -> None:
             page,
             route=route,
             title=f"{title} · Interplat",
-            on_load=[AuthState.guard(str(permission)), LiveState.connect],
+            on_load=[
+                AuthState.guard(str(permission)),
+                LiveState.connect,
+                *PAGE_LOADS.get(route, []),
+            ],
         )
     app.add_page(
         customer_chat.customer_chat_page,

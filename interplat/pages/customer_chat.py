@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ..components.chat import recorder_script, voice_message
+from ..components.chat import media_body, recorder_script, typing_hint
 from ..components.customer import brand_header, customer_layout, hosted_mark
 from ..state.customer import CustomerChatState as S
+
+UPLOAD_ID = "chat-upload"
+ACCEPT_UPLOADS = {
+    "image/*": [],
+    "video/*": [],
+    "application/pdf": [".pdf"],
+    "text/plain": [".txt"],
+}
 
 
 def _bubble(message: rx.Var) -> rx.Component:
@@ -17,11 +25,7 @@ def _bubble(message: rx.Var) -> rx.Component:
                 ~mine & (message["sender_name"] != ""),
                 rx.text(message["sender_name"], size="1", weight="bold", color=S.primary_color),
             ),
-            rx.cond(
-                message["kind"] == "voice",
-                voice_message(message, rx.cond(mine, "white", S.primary_color)),
-                rx.text(message["body"], size="2", white_space="pre-wrap"),
-            ),
+            media_body(message, rx.cond(mine, "white", S.primary_color)),
             padding="8px 12px",
             border_radius="14px",
             max_width="80%",
@@ -113,6 +117,25 @@ def _composer() -> rx.Component:
                         radius="full",
                         data_testid="chat-input",
                         auto_complete="off",
+                        on_change=S.typing,
+                    ),
+                    rx.upload.root(
+                        rx.icon_button(
+                            rx.icon("paperclip"),
+                            type="button",
+                            size="3",
+                            radius="full",
+                            variant="soft",
+                            loading=S.uploading,
+                            aria_label="Send a photo, video or file",
+                        ),
+                        id=UPLOAD_ID,
+                        accept=ACCEPT_UPLOADS,
+                        max_size=25 * 1024 * 1024,
+                        multiple=True,
+                        no_drag=True,
+                        on_drop=S.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                        data_testid="attach",
                     ),
                     rx.icon_button(
                         rx.icon("mic"),
@@ -256,6 +279,7 @@ def customer_chat_page() -> rx.Component:
                     ),
                 ),
                 _thread(),
+                typing_hint(S.csr_typing, S.brand_name),
                 rx.cond(S.ticket_open, _composer()),
                 hosted_mark(),
             ),

@@ -17,7 +17,7 @@ from ..models import (
     Ticket,
     utcnow,
 )
-from . import automation, links, messages, tickets, voice_messages
+from . import attachments, automation, chat_actions, links, messages, tickets, voice_messages
 from .enterprises import BrandPublic, brand_of, get_listing
 from .errors import Conflict, NotFound, ValidationFailed
 
@@ -202,6 +202,26 @@ def send_customer_voice(
     return messages.public_of(session, message, "You")
 
 
+def send_customer_attachment(
+    *, session: Session, code: str, data: bytes, filename: str, now: dt.datetime | None = None
+) -> messages.MessagePublic:
+    """A photo, video or file from the customer (type checked from the bytes).
+
+    Raises:
+        ValidationFailed: empty, not an accepted type, or too large.
+    """
+    ticket = _open_ticket_of_link(session, code, now)
+    message = attachments.post_attachment_message(
+        session=session,
+        ticket=ticket,
+        sender_kind=SenderKind.CUSTOMER,
+        data=data,
+        filename=filename,
+        now=now,
+    )
+    return messages.public_of(session, message, "You")
+
+
 def _open_ticket_of_link(session: Session, code: str, now: dt.datetime | None) -> Ticket:
     target = links.open_short_link(session=session, code=code, count_visit=False, now=now)
     if target.ticket is None:
@@ -209,3 +229,11 @@ def _open_ticket_of_link(session: Session, code: str, now: dt.datetime | None) -
     if target.ticket.status not in ("waiting", "assigned"):
         raise ValidationFailed("This conversation has ended.")
     return target.ticket
+
+
+def announce_customer_typing(*, session: Session, code: str) -> None:
+    """The customer behind the link is typing (nothing stored; throttled)."""
+    ticket = _open_ticket_of_link(session, code, None)
+    chat_actions.announce_typing(
+        enterprise_id=ticket.enterprise_id, ticket_id=ticket.id, sender_kind="customer"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import reflex as rx
@@ -36,6 +37,10 @@ class CustomerChatState(rx.State):
     start_error: str = ""
     # The voice recorder: "" idle, "recording", "sending".
     recorder: str = ""
+    # Bumped when the representative types; the page keys a short-lived hint on it.
+    csr_typing: int = 0
+    uploading: bool = False
+    _typed_at: float = 0.0
 
     @rx.var
     def code(self) -> str:
@@ -69,6 +74,19 @@ class CustomerChatState(rx.State):
         self.ticket_open = view.ticket_open
         self.listing_name = view.listing_name
 
+    def show_typing(self) -> None:
+        """Called by ``realtime`` when the representative types."""
+        self.csr_typing += 1
+
+    @rx.event
+    def typing(self, _value: str = ""):
+        """The customer typed: tell the representative, at most every couple of seconds."""
+        now = time.monotonic()
+        if self.view_state == "ok" and self.ticket_open and now - self._typed_at > 2:
+            self._typed_at = now
+            with session_scope() as session:
+                customer_chat.announce_customer_typing(session=session, code=self.code)
+
     @rx.event
     def start(self, form: dict[str, str]):
         # A second tap queued behind the first would otherwise start a second conversation.
@@ -100,6 +118,24 @@ class CustomerChatState(rx.State):
         if all(row["id"] != message.id for row in self.thread):  # the push may come first
             self.thread = [*self.thread, thread_row(message)]
         return rx.set_value("chat-body", "")
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        """Photos, videos and files: each checked and sent on its own."""
+        self.send_error, problems = "", []
+        self.uploading = True
+        for file in files:
+            data, name = await file.read(), file.name or "file"
+            try:
+                with session_scope() as session:
+                    customer_chat.send_customer_attachment(
+                        session=session, code=self.code, data=data, filename=name
+                    )
+            except DomainError as exc:
+                problems.append(f"{name}: {exc.message}")
+        self.uploading = False
+        self.send_error = " ".join(problems)
+        self.apply_view(await asyncio.to_thread(_load, self.code, False))
 
     @rx.event
     def toggle_recording(self):

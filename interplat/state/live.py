@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
-from .. import realtime
+from .. import realtime, routes
 from ..db import session_scope
 from ..services import auth as auth_service
-from ..services import users
+from ..services import chat_actions, users
 from ..services.errors import DomainError
 from .auth import AuthState
 
 HEARTBEAT_SECONDS = 60
+
+
+def _as_principal(token: str, work: Callable[[Session, auth_service.Principal], Any]) -> Any:
+    with session_scope() as session:
+        return work(session, auth_service.resolve_session(session=session, token=token))
 
 
 def _touch(token: str) -> bool:
@@ -28,12 +36,49 @@ class LiveState(rx.State):
     team: list[dict[str, str]] = []
     waiting: list[dict[str, str]] = []
     my_presence: str = "offline"
+    sound: str = rx.LocalStorage("on", name="interplat_sound", sync=True)
     last_event: str = ""
     events_seen: int = 0
 
     @rx.var
     def unserved(self) -> int:
         return self.counts.get("waiting", 0)
+
+    @rx.var
+    def sound_on(self) -> bool:
+        return self.sound != "off"
+
+    @rx.event
+    def toggle_sound(self):
+        self.sound = "off" if self.sound_on else "on"
+
+    @rx.event
+    async def pull_next(self):
+        """The header's "Pull ticket": the oldest waiting ticket, opened in the workspace."""
+        return await self._open_taken(
+            lambda session, principal: chat_actions.pull_next(session=session, principal=principal)
+        )
+
+    @rx.event
+    async def take(self, ticket_id: str):
+        """A ticket picked from the header's dropdown of waiting tickets."""
+        return await self._open_taken(
+            lambda session, principal: (
+                chat_actions.take_ticket(
+                    session=session, principal=principal, ticket_id=uuid.UUID(ticket_id)
+                ).id
+            )
+        )
+
+    async def _open_taken(self, work: Callable[[Session, auth_service.Principal], Any]):
+        token = (await self.get_state(AuthState)).session_token
+        try:
+            taken = await asyncio.to_thread(_as_principal, token, work)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        if taken is None:
+            return rx.toast.info("Nobody is waiting right now.")
+        return rx.redirect(f"{routes.CHATS}?ticket={taken}")
 
     @rx.event
     async def connect(self):
