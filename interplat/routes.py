@@ -22,6 +22,7 @@ DEV_PHONE = "/dev/phone"
 TWILIO_VOICE = "/api/twilio/voice"
 TWILIO_VOICE_MENU = "/api/twilio/voice/menu"
 TWILIO_VOICE_STATUS = "/api/twilio/voice/status"
+TWILIO_VOICE_TALK_STATUS = "/api/twilio/voice/talk-status"  # "talk now" calls
 TWILIO_SMS = "/api/twilio/sms"
 TWILIO_SMS_STATUS = "/api/twilio/sms/status"
 
@@ -44,6 +45,11 @@ STAFF_NAV = (
     NavItem("Payments", PAYMENTS, "credit-card", Permission.WORKSPACE),
     NavItem("Settings", SETTINGS, "settings", Permission.EDIT_SETTINGS),
 )
+
+
+def workspace_chat_path(ticket_id: object) -> str:
+    """The CSR's chat workspace with one ticket's chat open."""
+    return f"{CHATS}?ticket={ticket_id}"
 
 
 def chat_path(link_code: str) -> str:

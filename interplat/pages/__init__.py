@@ -11,6 +11,7 @@ from ..state.chats import ChatsState
 from ..state.customer import CustomerChatState
 from ..state.dev_phone import DevPhoneState
 from ..state.live import LiveState
+from ..state.tickets import TicketsState
 from . import chats, customer_chat, dashboard, dev_phone, login, sections, tickets
 
 STAFF_PAGES = [
@@ -26,7 +27,7 @@ STAFF_PAGES = [
 
 
 # What a staff page loads of its own, after the guard and the live connection.
-PAGE_LOADS = {routes.CHATS: [ChatsState.load]}
+PAGE_LOADS = {routes.CHATS: [ChatsState.load], routes.TICKETS: [TicketsState.load]}
 
 
 def register(app: rx.App) -> None:

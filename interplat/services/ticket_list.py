@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from ..models import OPEN_TICKET_STATUSES, Customer, Ticket, TicketStatus, User
+from ..models import OPEN_TICKET_STATUSES, Channel, Customer, Ticket, TicketStatus, User
+from . import counters, enterprises
 from .errors import NotFound, ValidationFailed
 
 MAX_PAGE = 200
@@ -174,3 +175,74 @@ def to_public(ticket: Ticket, customer: Customer, assignee: User | None) -> Tick
         rating=ticket.rating,
         rating_comment=ticket.rating_comment,
     )
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """A ticket list's filters as a form holds them: plain text, "" for any."""
+
+    status: str = ""
+    source: str = ""
+    assignee_id: str = ""
+    date_from: str = ""  # YYYY-MM-DD, a day of the enterprise's own calendar
+    date_to: str = ""  # included
+    search: str = ""
+
+
+def filters_from_query(
+    *, session: Session, enterprise_id: uuid.UUID, query: TicketQuery
+) -> TicketFilters:
+    """Check a form's filters and turn them into ``TicketFilters``; days run midnight to
+    midnight in the enterprise's time zone."""
+    if query.status and query.status not in set(TicketStatus):
+        raise ValidationFailed(f"Unknown status: {query.status}.", field="status")
+    if query.source and query.source not in set(Channel):
+        raise ValidationFailed(f"Unknown source: {query.source}.", field="source")
+    try:
+        assignee_id = uuid.UUID(query.assignee_id) if query.assignee_id else None
+    except ValueError as exc:
+        raise ValidationFailed("Unknown CSR.", field="assignee_id") from exc
+    first, last = _day(query.date_from, "date_from"), _day(query.date_to, "date_to")
+    created_from = created_to = None
+    if first or last:
+        zone = enterprises.get_enterprise(session=session, enterprise_id=enterprise_id).timezone
+        period = counters.period_range(
+            counters.PeriodKind.CUSTOM, timezone=zone, start=first or last, end=last or first
+        )
+        created_from = period.start if first else None
+        created_to = period.end if last else None
+    return TicketFilters(
+        statuses=(query.status,) if query.status else (),
+        sources=(query.source,) if query.source else (),
+        assignee_id=assignee_id,
+        created_from=created_from,
+        created_to=created_to,
+        search=query.search,
+    )
+
+
+def _day(text: str, name: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationFailed("Give dates as YYYY-MM-DD.", field=name) from exc
+
+
+def newest_tickets(
+    *, session: Session, enterprise_id: uuid.UUID, filters: TicketFilters, limit: int
+) -> list[TicketPublic]:
+    """Up to ``limit`` tickets matching ``filters``, newest first, in one query (for
+    exports: offset pages would shift while new tickets arrive)."""
+    assignee = aliased(User)
+    query = (
+        select(Ticket, Customer, assignee)
+        .join(Customer, col(Customer.id) == col(Ticket.customer_id))
+        .join(assignee, col(assignee.id) == col(Ticket.assignee_id), isouter=True)
+        .where(*_conditions(enterprise_id, filters))
+        .order_by(col(Ticket.created_at).desc(), col(Ticket.number).desc())
+        .limit(limit)
+        .execution_options(yield_per=1000)
+    )
+    return [to_public(t, c, a) for t, c, a in session.exec(query)]

@@ -174,7 +174,7 @@ class ChatsState(rx.State):
         await self._refresh()
         return rx.call_script(
             "window.history.replaceState(null, '', "
-            + json.dumps(f"{routes.CHATS}?ticket={ticket_id}")
+            + json.dumps(routes.workspace_chat_path(ticket_id))
             + ")"
         )
 

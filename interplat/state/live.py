@@ -78,7 +78,7 @@ class LiveState(rx.State):
             return rx.toast.error(exc.message)
         if taken is None:
             return rx.toast.info("Nobody is waiting right now.")
-        return rx.redirect(f"{routes.CHATS}?ticket={taken}")
+        return rx.redirect(routes.workspace_chat_path(taken))
 
     @rx.event
     async def connect(self):
