@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 07:21:34.013985
+Create Date: 2026-11-25 10:00:30.855772
 """
 
 from collections.abc import Sequence
@@ -215,6 +215,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('presence', sa.String(length=16), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('is_active', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
@@ -452,21 +453,28 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('enterprise_id', sa.Uuid(), nullable=False),
     sa.Column('call_sid', sa.String(length=64), nullable=False),
+    sa.Column('direction', sa.String(length=8), nullable=False),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
     sa.Column('from_number', sa.String(length=20), nullable=False),
     sa.Column('to_number', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('digits', sa.String(length=20), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('ticket_id', sa.Uuid(), nullable=True),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('duration_seconds', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_calllog_enterprise_id_enterprise'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_calllog_ticket_id_ticket'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_calllog_user_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calllog')),
     sa.UniqueConstraint('call_sid', name=op.f('uq_calllog_call_sid'))
     )
     with op.batch_alter_table('calllog', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calllog_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index('uq_calllog_one_live_talk_per_ticket', ['ticket_id'], unique=True, sqlite_where=sa.text("purpose = 'talk_now' AND ended_at IS NULL"), postgresql_where=sa.text("purpose = 'talk_now' AND ended_at IS NULL"))
 
     op.create_table('cannedcontent',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -904,6 +912,7 @@ def downgrade() -> None:
 
     op.drop_table('cannedcontent')
     with op.batch_alter_table('calllog', schema=None) as batch_op:
+        batch_op.drop_index('uq_calllog_one_live_talk_per_ticket', sqlite_where=sa.text("purpose = 'talk_now' AND ended_at IS NULL"), postgresql_where=sa.text("purpose = 'talk_now' AND ended_at IS NULL"))
         batch_op.drop_index(batch_op.f('ix_calllog_enterprise_id'))
 
     op.drop_table('calllog')

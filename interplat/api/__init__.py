@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from ..routes import API_PREFIX
 from . import (
     call_to_chat,
+    calls,
     content,
     customer_chat,
     errors,
@@ -57,6 +58,7 @@ def create_api() -> FastAPI:
         me,
         tickets,
         messages,
+        calls,
         listings,
         content,
         qr,

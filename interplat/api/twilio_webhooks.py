@@ -6,7 +6,8 @@ rather than the URL this process sees, so a TLS-terminating proxy does not break
 Anything else is a 403 before the form is acted on.
 
 Point a Twilio number at: Voice ``POST {base}/api/twilio/voice`` with status callback
-``{base}/api/twilio/voice/status``; Messaging ``POST {base}/api/twilio/sms``.
+``{base}/api/twilio/voice/status``; Messaging ``POST {base}/api/twilio/sms``. "Talk now"
+calls carry their own status callback, ``{base}/api/twilio/voice/talk-status?call=<id>``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from .. import scheduler
 from ..config import get_settings
-from ..services import sms_inbound, sms_status, telephony, voice
+from ..services import sms_inbound, sms_status, talk_now, telephony, voice
 from ..services.errors import DomainError, PermissionDenied, ValidationFailed
 from ..services.ivr import number_owner
 from .deps import SessionDep
@@ -98,6 +99,28 @@ def call_status(form: FormDep, session: SessionDep) -> Response:
     """How a call ended (Twilio's call status callback)."""
     voice.call_ended(session=session, call=voice.CallParams.from_form(form))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/voice/talk-status", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def talk_now_status(
+    form: FormDep,
+    session: SessionDep,
+    call: Annotated[uuid.UUID | None, Query(description="Our call id")] = None,
+) -> Response:
+    """Progress of a "talk now" call: answered, then how it ended (posted to the thread once)."""
+    talk_now.call_status(
+        session=session,
+        call_id=call,
+        call_sid=form.get("CallSid", "").strip()[:64],
+        status=form.get("CallStatus", "").strip().lower(),
+        duration_seconds=_seconds(form.get("CallDuration", "")),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _seconds(raw: str) -> int | None:
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 9 else None
 
 
 @router.post("/sms", responses=_TWIML, response_class=Response)

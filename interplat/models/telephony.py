@@ -50,10 +50,28 @@ class ShortLink(SQLModel, table=True):
     open_count: int = Field(default=0, nullable=False)
 
 
+LIVE_TALK_NOW_SQL = "purpose = 'talk_now' AND ended_at IS NULL"
+
+
 class CallLog(SQLModel, table=True):
+    """A voice call: into the IVR (inbound), or a CSR's "talk now" call to a customer."""
+
+    __table_args__ = (
+        # At most one live "talk now" call per ticket, enforced by the database itself.
+        sa.Index(
+            "uq_calllog_one_live_talk_per_ticket",
+            "ticket_id",
+            unique=True,
+            sqlite_where=sa.text(LIVE_TALK_NOW_SQL),
+            postgresql_where=sa.text(LIVE_TALK_NOW_SQL),
+        ),
+    )
+
     id: uuid.UUID = id_field()
     enterprise_id: uuid.UUID = enterprise_fk()
     call_sid: str = text_field(64, unique=True)
+    direction: str = text_field(8, default="inbound")  # inbound | outbound
+    purpose: str = text_field(16, default="ivr")  # ivr | talk_now
     from_number: str = text_field(20)
     to_number: str = text_field(20)
     status: str = text_field(20, default="ringing")
@@ -62,8 +80,14 @@ class CallLog(SQLModel, table=True):
     ticket_id: uuid.UUID | None = Field(
         default=None, foreign_key="ticket.id", nullable=True, ondelete="SET NULL"
     )
+    # talk_now: the CSR who started it, whose phone the customer is bridged to.
+    user_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", nullable=True, ondelete="SET NULL"
+    )
     created_at: dt.datetime = created_at_field()
+    answered_at: dt.datetime | None = when_field()
     ended_at: dt.datetime | None = when_field()
+    duration_seconds: int | None = Field(default=None, nullable=True)
 
 
 class SmsLog(SQLModel, table=True):

@@ -21,6 +21,8 @@ class User(SQLModel, table=True):
     role: str = text_field(16, default=Role.CSR)
     password_hash: str = text_field(200)
     presence: str = text_field(16, default=Presence.OFFLINE)
+    # E.164; where a "talk now" call bridges the customer to this person.
+    phone: str | None = text_field(20, default=None, nullable=True)
     is_active: bool = flag(True)
     created_at: dt.datetime = created_at_field()
     last_login_at: dt.datetime | None = when_field()

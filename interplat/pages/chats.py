@@ -219,6 +219,24 @@ def _chat_header() -> rx.Component:
         rx.cond(
             S.can_reply,
             rx.hstack(
+                rx.cond(
+                    S.call != "",
+                    rx.badge(
+                        rx.icon("phone-call", size=14),
+                        S.call,
+                        color_scheme="green",
+                        size="2",
+                        class_name="ip-pulse",
+                        data_testid="call-status",
+                    ),
+                    rx.button(
+                        rx.icon("phone", size=16),
+                        "Talk now",
+                        variant="soft",
+                        on_click=S.talk_now,
+                        data_testid="talk-now",
+                    ),
+                ),
                 rx.menu.root(
                     rx.menu.trigger(
                         rx.button(

@@ -7,6 +7,7 @@ import reflex as rx
 from ..state.dev_phone import DevPhoneState as S
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
+INCOMING_POLL_MS = 1500
 
 
 def _number_item(item: rx.Var) -> rx.Component:
@@ -96,6 +97,59 @@ def _keypad() -> rx.Component:
         columns="3",
         spacing="2",
         width="100%",
+    )
+
+
+def _incoming_call() -> rx.Component:
+    """A CSR's "talk now" call: ringing (Answer / Decline), then on the line (Hang up)."""
+    return rx.vstack(
+        rx.hstack(
+            rx.icon("phone-incoming", size=18),
+            rx.text(S.incoming_title, size="2", weight="bold", data_testid="dev-incoming-title"),
+            align="center",
+            spacing="2",
+        ),
+        rx.text(
+            rx.cond(S.incoming_answered, "On the line", "Ringing…"),
+            size="1",
+            color_scheme="gray",
+            data_testid="dev-incoming-status",
+        ),
+        rx.cond(
+            S.incoming_answered,
+            rx.button(
+                rx.icon("phone-off", size=16),
+                "Hang up",
+                on_click=S.hang_up_incoming,
+                color_scheme="red",
+                width="100%",
+                data_testid="dev-incoming-hang-up",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.icon("phone-off", size=16),
+                    "Decline",
+                    on_click=S.decline_incoming,
+                    color_scheme="red",
+                    data_testid="dev-incoming-decline",
+                ),
+                rx.button(
+                    rx.icon("phone", size=16),
+                    "Answer",
+                    on_click=S.answer_incoming,
+                    color_scheme="green",
+                    data_testid="dev-incoming-answer",
+                ),
+                justify="between",
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        padding="12px",
+        border_radius="12px",
+        background=rx.color("green", 3),
+        width="100%",
+        data_testid="dev-incoming",
     )
 
 
@@ -219,7 +273,10 @@ def _handset() -> rx.Component:
             width="100%",
         ),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", size="1", width="100%")),
+        rx.cond(S.incoming_id != "", _incoming_call()),
         rx.cond(S.tab == "phone", _phone_tab(), _messages_tab()),
+        # Polls for a CSR's "talk now" call, which may ring at any moment.
+        rx.moment(interval=INCOMING_POLL_MS, on_change=S.check_incoming, display="none"),
         spacing="3",
         width="100%",
         max_width="380px",

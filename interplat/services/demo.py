@@ -50,6 +50,11 @@ ENTERPRISES = [
             ("carlos@symphony.demo", "Carlos Rivera", "csr"),
             ("priya@symphony.demo", "Priya Shah", "csr"),
         ],
+        # Where "talk now" bridges each CSR's calls.
+        "staff_phones": {
+            "carlos@symphony.demo": "+14155550125",
+            "priya@symphony.demo": "+14155550126",
+        },
         "stores": [
             ("Downtown branch", "1 Market St", "San Francisco", "CA", 37.7937, -122.3950),
             ("Oakland branch", "1 Broadway", "Oakland", "CA", 37.7955, -122.2760),
@@ -118,6 +123,10 @@ ENTERPRISES = [
             ("tina@ticket4me.demo", "Tina Lopez", "csr"),
             ("max@ticket4me.demo", "Max Weber", "csr"),
         ],
+        "staff_phones": {
+            "tina@ticket4me.demo": "+12125550125",
+            "max@ticket4me.demo": "+12125550126",
+        },
         "stores": [
             ("Box office Midtown", "4 Penn Plaza", "New York", "NY", 40.7505, -73.9934),
         ],
@@ -172,6 +181,7 @@ def seed_demo(*, session: Session, now: dt.datetime | None = None) -> SeedSummar
             )
         assert enterprise is not None
         _ensure_phone_numbers(session, enterprise.id, spec)
+        _ensure_staff_phones(session, enterprise.id, spec)
         summary.customer_links[enterprise.brand_name] = _demo_link_code(session, enterprise.id, now)
     return summary
 
@@ -193,6 +203,17 @@ def _ensure_phone_numbers(session: Session, enterprise_id: uuid.UUID, spec: dict
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is not None and not enterprise.ivr_settings:
         ivr.update_ivr_settings(session=session, enterprise_id=enterprise_id, changes=spec["ivr"])
+
+
+def _ensure_staff_phones(session: Session, enterprise_id: uuid.UUID, spec: dict[str, Any]) -> None:
+    """The demo CSRs' own phones (also given to a database seeded before them)."""
+    for email, phone in spec["staff_phones"].items():
+        user = session.exec(
+            select(User).where(User.enterprise_id == enterprise_id, User.email == email)
+        ).first()
+        if user is not None and not user.phone:
+            user.phone = phone
+            session.add(user)
 
 
 def _seed_enterprise(session: Session, spec: dict[str, Any], now: dt.datetime) -> None:

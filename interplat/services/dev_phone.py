@@ -5,7 +5,9 @@ with the TwiML they answer — speak the ``<Say>`` text, wait for a key at ``<Ga
 follow ``<Redirect>``, hang up — so a developer hears the production menu. Texts come
 from the SMS outbox (the dev gateway's "delivered" messages); texts the phone sends go
 through the inbound SMS handler. A transfer to the agent line is recorded in the outbox
-as a call, since there is nobody to ring.
+as a call, since there is nobody to ring. A CSR's "talk now" call rings here (its call
+log row is the state), and Answer / Decline / Hang up report what Twilio's status
+callback would.
 """
 
 from __future__ import annotations
@@ -20,14 +22,23 @@ from sqlmodel import Session, col, select
 
 from .. import routes
 from ..config import Settings, TelephonyBackend, get_settings
-from ..models import CallLog, Enterprise, OutboxMessage, OutboxStatus, PhoneNumber, utcnow
-from . import sms_inbound, voice
+from ..models import (
+    CallLog,
+    Enterprise,
+    OutboxMessage,
+    OutboxStatus,
+    PhoneNumber,
+    User,
+    utcnow,
+)
+from . import sms_inbound, talk_now, voice
 from .customers import normalize_phone
 from .errors import InvalidPhoneNumber, PermissionDenied, ValidationFailed
 from .ivr import number_owner
+from .telephony import DEV_CALL_SID_PREFIX
 
 MAX_REDIRECTS = 10  # a TwiML loop would otherwise spin forever
-CALL_SID_PREFIX = "CADEV"
+CALL_SID_PREFIX = DEV_CALL_SID_PREFIX
 _LINK = re.compile(r"https?://\S+?/c/([A-Za-z0-9_-]+)")
 
 
@@ -51,6 +62,16 @@ class CallScreen:
     no_key_action: str = ""  # where Twilio goes if no key is pressed
     transfer: str = ""  # "agent +1…" or "queue …" once transferred
     ended: bool = False
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """A "talk now" call ringing on the handset, or answered and in progress."""
+
+    call_id: str
+    title: str  # "Ticket4Me is calling you (bridged to Priya)"
+    from_number: str
+    answered: bool
 
 
 @dataclass(frozen=True)
@@ -175,6 +196,55 @@ def send_text(*, session: Session, caller: str, number: str, body: str) -> str:
             )
         )
     return result.reply
+
+
+def incoming_call(*, session: Session, phone: str) -> IncomingCall | None:
+    """The newest live "talk now" call to ``phone``, if any."""
+    _require_enabled()
+    row = session.exec(
+        select(CallLog)
+        .where(
+            CallLog.purpose == talk_now.PURPOSE,
+            CallLog.to_number == _phone(phone, "caller"),
+            col(CallLog.ended_at).is_(None),
+            col(CallLog.call_sid).startswith(CALL_SID_PREFIX),
+        )
+        .order_by(col(CallLog.created_at).desc())
+    ).first()
+    if row is None:
+        return None
+    enterprise = session.get(Enterprise, row.enterprise_id)
+    csr = session.get(User, row.user_id) if row.user_id else None
+    brand = enterprise.brand_name if enterprise else row.from_number
+    title = f"{brand} is calling you"
+    if csr is not None:
+        title += f" (bridged to {csr.full_name.split()[0]})"
+    return IncomingCall(str(row.id), title, row.from_number, row.answered_at is not None)
+
+
+def answer_incoming(*, session: Session, call_id: str) -> None:
+    """Pick up: Twilio would report the call "in-progress"."""
+    _require_enabled()
+    talk_now.answer_call(session=session, call_id=_call_id(call_id))
+
+
+def decline_incoming(*, session: Session, call_id: str) -> None:
+    """Reject the ringing call: Twilio reports a declined call "busy"."""
+    _require_enabled()
+    talk_now.end_call(session=session, call_id=_call_id(call_id), status="busy")
+
+
+def hang_up_incoming(*, session: Session, call_id: str) -> None:
+    """End the call: "completed" after an answer, else it was never picked up."""
+    _require_enabled()
+    talk_now.end_call(session=session, call_id=_call_id(call_id), status="completed")
+
+
+def _call_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError as exc:
+        raise ValidationFailed("No such call.", field="call_id") from exc
 
 
 def _request(

@@ -1,7 +1,8 @@
 """The one gateway to the carrier: Twilio in production, the dev outbox everywhere else.
 
-Only this module imports the Twilio SDK. Services talk to an ``SmsGateway`` and see
-``SentSms`` or ``SmsSendError``, never a Twilio type.
+Only this module imports the Twilio SDK. Services talk to an ``SmsGateway`` (texts,
+line types) or a ``CallGateway`` (outbound calls) and see ``SentSms``/``PlacedCall`` or
+``SmsSendError``/``CallPlaceError``, never a Twilio type.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
 
 from ..config import ConfigError, Settings, TelephonyBackend, get_settings
 
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 # Twilio error codes that no retry can fix: invalid 'To', recipient sent STOP, not a mobile.
 PERMANENT_CODES = frozenset({21211, 21610, 21614})
 CARRIER_TIMEOUT_SECONDS = 15.0
+DEV_CALL_SID_PREFIX = "CADEV"  # calls only the dev phone sees
 LINE_TYPES = {
     "mobile": "mobile",
     "landline": "landline",
@@ -50,12 +53,47 @@ class SmsSendError(Exception):
         self.permanent = permanent
 
 
+@dataclass(frozen=True)
+class PlacedCall:
+    """The carrier accepted an outbound call: its id there and the status it reported."""
+
+    provider_id: str
+    status: str
+
+
+class CallPlaceError(Exception):
+    """The carrier refused to place a call."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.message = message
+        self.code = code
+
+
 class SmsGateway(Protocol):
     def send_sms(
         self, *, to: str, from_: str, body: str, status_callback: str | None
     ) -> SentSms: ...
 
     def lookup_line_type(self, number: str) -> str | None: ...
+
+
+class CallGateway(Protocol):
+    def place_call(
+        self, *, to: str, from_: str, twiml: str, status_callback: str, events: list[str]
+    ) -> PlacedCall: ...
+
+
+class Gateway(SmsGateway, CallGateway, Protocol):
+    """Everything the platform asks of a carrier."""
+
+
+def bridge_twiml(*, greeting: str, dial: str, caller_id: str) -> str:
+    """What an outbound call plays once answered: a line of speech, then ``dial`` joins."""
+    response = VoiceResponse()
+    response.say(greeting)
+    response.dial(dial, caller_id=caller_id)
+    return str(response)
 
 
 class DevOutboxGateway:
@@ -68,6 +106,12 @@ class DevOutboxGateway:
     def lookup_line_type(self, number: str) -> str | None:
         """Unknown: without a carrier there is nothing to ask."""
         return None
+
+    def place_call(
+        self, *, to: str, from_: str, twiml: str, status_callback: str, events: list[str]
+    ) -> PlacedCall:
+        """Ring the dev phone: the call log row is the call, which the dev phone page shows."""
+        return PlacedCall(provider_id=DEV_CALL_SID_PREFIX + uuid.uuid4().hex, status="ringing")
 
 
 class TwilioGateway:
@@ -105,6 +149,26 @@ class TwilioGateway:
             return None
         return LINE_TYPES.get(str(intelligence.get("type") or ""))
 
+    def place_call(
+        self, *, to: str, from_: str, twiml: str, status_callback: str, events: list[str]
+    ) -> PlacedCall:
+        """Create the call at Twilio with inline TwiML; status reports go to the callback."""
+        try:
+            created = self.client.calls.create(
+                to=to,
+                from_=from_ or self.from_number,
+                twiml=twiml,
+                status_callback=status_callback,
+                status_callback_event=events,
+                status_callback_method="POST",
+            )
+        except (TwilioRestException, TwilioServiceException) as exc:
+            error = _send_error(exc)
+            raise CallPlaceError(error.message, code=error.code) from exc
+        except (TwilioException, OSError) as exc:  # requests' errors are OSErrors
+            raise CallPlaceError(str(exc) or type(exc).__name__, code="network") from exc
+        return PlacedCall(provider_id=str(created.sid), status=str(created.status or "queued"))
+
 
 def _send_error(exc: TwilioRestException | TwilioServiceException) -> SmsSendError:
     status = int(exc.status or 0)
@@ -115,13 +179,11 @@ def _send_error(exc: TwilioRestException | TwilioServiceException) -> SmsSendErr
     return SmsSendError(str(message or "refused"), code=str(code), permanent=not transient)
 
 
-_gateway: SmsGateway | None = None
+_gateway: Gateway | None = None
 _gateway_lock = threading.Lock()
 
 
-def get_gateway(
-    settings: Settings | None = None, http_client: HttpClient | None = None
-) -> SmsGateway:
+def get_gateway(settings: Settings | None = None, http_client: HttpClient | None = None) -> Gateway:
     """The gateway the settings choose; without arguments, the process's (replaceable) one."""
     global _gateway
     if settings is not None or http_client is not None:
@@ -132,14 +194,14 @@ def get_gateway(
         return _gateway
 
 
-def set_gateway(gateway: SmsGateway | None) -> None:
+def set_gateway(gateway: Gateway | None) -> None:
     """Replace the process's gateway (tests; or ``None`` to choose again from settings)."""
     global _gateway
     with _gateway_lock:
         _gateway = gateway
 
 
-def _build(settings: Settings, http_client: HttpClient | None) -> SmsGateway:
+def _build(settings: Settings, http_client: HttpClient | None) -> Gateway:
     if settings.telephony_backend == TelephonyBackend.DEV:
         return DevOutboxGateway()
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""

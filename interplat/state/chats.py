@@ -14,7 +14,7 @@ import reflex as rx
 
 from .. import realtime, routes
 from ..db import session_scope
-from ..services import auth, chat_actions, chat_workspace
+from ..services import auth, chat_actions, chat_workspace, talk_now
 from ..services.auth import Principal
 from ..services.errors import DomainError
 from ..services.ticket_list import TicketPublic
@@ -94,6 +94,7 @@ def _read_workspace(session: Any, principal: Principal, selected: str) -> Worksp
         },
         "past": [_ticket_row(t) for t in customer.past_tickets],
         "can_reply": chat.can_reply,
+        "call": _call_label(session, principal, selected) if chat.can_reply else "",
         "suggestions": [{"text": s.text, "source": s.source} for s in suggestions],
     }
     # Reading it marked it read: the list shows that at once.
@@ -101,6 +102,21 @@ def _read_workspace(session: Any, principal: Principal, selected: str) -> Worksp
         if row["ticket_id"] == selected:
             row["unread"] = ""
     return Workspace(chats, detail)
+
+
+CALL_LABELS = {
+    "queued": "Calling…",
+    "initiated": "Calling…",
+    "ringing": "Ringing…",
+    "in-progress": "On a call",
+}
+
+
+def _call_label(session: Any, principal: Principal, ticket_id: str) -> str:
+    live = talk_now.active_call(
+        session=session, principal=principal, ticket_id=uuid.UUID(ticket_id)
+    )
+    return CALL_LABELS.get(live.status, "On a call") if live else ""
 
 
 class ChatsState(rx.State):
@@ -111,6 +127,7 @@ class ChatsState(rx.State):
     customer: dict[str, str] = {}
     past: list[dict[str, str]] = []
     can_reply: bool = False
+    call: str = ""  # the talk-now call's state, "" when there is none
     suggestions: list[dict[str, str]] = []
     canned: list[dict[str, str]] = []
     canned_query: str = ""
@@ -147,6 +164,7 @@ class ChatsState(rx.State):
         self.customer = detail.get("customer", {})
         self.past = detail.get("past", [])
         self.can_reply = bool(detail.get("can_reply", False))
+        self.call = detail.get("call", "")
         self.suggestions = detail.get("suggestions", [])
         self.loaded = True
 
@@ -186,7 +204,8 @@ class ChatsState(rx.State):
                 self.customer_typing += 1
             return
         mine = {c["ticket_id"]: c for c in self.chats}
-        if not (kind.startswith("ticket.") or ticket_id in mine or ticket_id == self.selected):
+        concerns_me = kind.startswith(("ticket.", "call.")) or ticket_id in mine
+        if not (concerns_me or ticket_id == self.selected):
             return
         before = {t: c["unread"] for t, c in mine.items()}
         await self._refresh()
@@ -322,6 +341,25 @@ class ChatsState(rx.State):
                 session=s, principal=p, ticket_id=t, outcome=outcome
             ),
             "Chat resolved." if outcome == "resolved" else "Chat closed as abandoned.",
+        )
+
+    @rx.event
+    async def talk_now(self):
+        """Call the customer and bridge the call to this CSR's phone."""
+        ticket_id = self.selected
+        if not ticket_id:
+            return None
+        try:
+            started = await self._run(
+                lambda s, p: talk_now.start_call(
+                    session=s, principal=p, ticket_id=uuid.UUID(ticket_id)
+                )
+            )
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        await self._refresh()
+        return rx.toast.info(
+            f"Calling {started.customer_phone}; your phone {started.csr_phone} rings first."
         )
 
     @rx.event

@@ -36,6 +36,10 @@ class DevPhoneState(rx.State):
     text_reply: str = ""
     error: str = ""
     watching: bool = False
+    # a "talk now" call ringing on this handset (a dev_phone.IncomingCall, flattened)
+    incoming_id: str = ""
+    incoming_title: str = ""
+    incoming_answered: bool = False
 
     @rx.var
     def in_call(self) -> bool:
@@ -68,6 +72,25 @@ class DevPhoneState(rx.State):
             menus = [n for n in self.numbers if n["purpose"] == "ivr"] or self.numbers
             self.number = menus[0]["number"]
         self._refresh_inbox()
+        self._refresh_incoming()
+
+    @rx.event
+    def check_incoming(self, _tick: str = ""):
+        """Polled while the page is open: a CSR's call may ring at any moment."""
+        if self.enabled:
+            self._refresh_incoming()
+
+    @rx.event
+    def answer_incoming(self):
+        self._incoming_step(dev_phone.answer_incoming)
+
+    @rx.event
+    def decline_incoming(self):
+        self._incoming_step(dev_phone.decline_incoming)
+
+    @rx.event
+    def hang_up_incoming(self):
+        self._incoming_step(dev_phone.hang_up_incoming)
 
     @rx.event
     def set_number(self, value: str):
@@ -182,6 +205,25 @@ class DevPhoneState(rx.State):
             transfer=self.transfer,
             ended=self.ended,
         )
+
+    def _incoming_step(self, action: Any) -> None:
+        self.error = ""
+        try:
+            with session_scope() as session:
+                action(session=session, call_id=self.incoming_id)
+        except DomainError as exc:
+            self.error = exc.message
+        self._refresh_incoming()
+
+    def _refresh_incoming(self) -> None:
+        try:
+            with session_scope() as session:
+                call = dev_phone.incoming_call(session=session, phone=self.caller)
+        except DomainError:
+            call = None
+        self.incoming_id = call.call_id if call else ""
+        self.incoming_title = call.title if call else ""
+        self.incoming_answered = bool(call and call.answered)
 
     def _refresh_inbox(self) -> None:
         try:

@@ -36,7 +36,7 @@ def test_twilio_webhooks_require_a_signature(api, method, path):
 
 
 def test_the_webhook_list_covers_them():
-    assert len(WEBHOOKS) == 5
+    assert len(WEBHOOKS) == 6
 
 
 @pytest.mark.parametrize("method,path", OPERATIONS)

@@ -305,6 +305,7 @@ WEBHOOKS = [
     "/api/twilio/voice",
     "/api/twilio/voice/menu",
     "/api/twilio/voice/status",
+    "/api/twilio/voice/talk-status",
     "/api/twilio/sms",
     "/api/twilio/sms/status",
 ]
@@ -474,3 +475,105 @@ def test_the_csr_sees_whether_the_link_was_delivered(api, db_url, enterprise_id)
     assert post(api, path, report).status_code == 204
     (after,) = api.get(f"/api/v1/tickets/{ticket.id}/sms", headers=headers).json()
     assert (after["status"], after["error"].split(":")[0]) == ("undelivered", "30003")
+
+
+# --- "talk now" calls ---------------------------------------------------------------------
+
+
+def call_created(sid: str) -> object:
+    return twilio_json(
+        201,
+        {
+            "account_sid": ACCOUNT,
+            "sid": sid,
+            "status": "queued",
+            "to": UK_MOBILE,
+            "from": MAIN,
+            "direction": "outbound-api",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Calls/{sid}.json",
+        },
+    )
+
+
+def talk_form(sid: str, status: str, sequence: int, **extra: str) -> dict:
+    """A call progress report as Twilio posts it for an outbound API call."""
+    return {
+        "AccountSid": ACCOUNT,
+        "ApiVersion": "2010-04-01",
+        "CallSid": sid,
+        "CallStatus": status,
+        "CallbackSource": "call-progress-events",
+        "Called": UK_MOBILE,
+        "Caller": MAIN,
+        "Direction": "outbound-api",
+        "From": MAIN,
+        "SequenceNumber": str(sequence),
+        "Timestamp": "Mon, 02 Mar 2026 15:00:00 +0000",
+        "To": UK_MOBILE,
+        **extra,
+    }
+
+
+@pytest.fixture
+def talk_call(db_url, enterprise_id):
+    """Priya calls the customer of her ticket through Twilio; the callback URL it gave."""
+    from twilio.rest import Client
+
+    from interplat.models import Enterprise
+    from interplat.services import talk_now, tickets
+    from interplat.services.auth import Principal
+    from tests.factories import make_customer, make_ticket, make_user
+
+    sid = "CA" + "e" * 32
+    http = RecordingHttpClient(call_created(sid))
+    with session_scope(db_url) as session:
+        enterprise = session.get(Enterprise, enterprise_id)
+        priya = make_user(session, enterprise, full_name="Priya Shah")
+        priya.phone = "+14155550126"
+        ticket = make_ticket(
+            session, enterprise, make_customer(session, enterprise, phone=UK_MOBILE)
+        )
+        tickets.assign_ticket(session=session, ticket=ticket, user_id=priya.id)
+        started = talk_now.start_call(
+            session=session,
+            principal=Principal(priya.id, enterprise_id, "csr", priya.full_name, "", ""),
+            ticket_id=ticket.id,
+            gateway=TwilioGateway(Client(ACCOUNT, TOKEN, http_client=http), MAIN),
+        )
+    (request,) = http.requests
+    return sid, follow(request["data"]["StatusCallback"]), started.call_id, ticket.id
+
+
+def bodies(db_url, ticket_id) -> list[str]:
+    found = rows(db_url, Message, ticket_id=ticket_id)
+    return [m.body for m in sorted(found, key=lambda m: (m.created_at, str(m.id)))]
+
+
+def test_talk_now_progress_and_end_are_recorded_once(api, db_url, talk_call):
+    sid, callback, call_id, ticket_id = talk_call
+    assert callback == f"/api/twilio/voice/talk-status?call={call_id}"
+    for n, status in enumerate(("initiated", "ringing", "in-progress")):
+        assert post(api, callback, talk_form(sid, status, n)).status_code == 204
+    (log,) = rows(db_url, CallLog, id=call_id)
+    assert (log.status, log.ended_at) == ("in-progress", None) and log.answered_at is not None
+    done = talk_form(sid, "completed", 3, CallDuration="192", Duration="4")
+    assert post(api, callback, done).status_code == 204
+    assert post(api, callback, done).status_code == 204  # Twilio retries
+    assert bodies(db_url, ticket_id)[-2:] == ["Call started by Priya", "Call ended (3m 12s)"]
+    (log,) = rows(db_url, CallLog, id=call_id)
+    assert (log.status, log.duration_seconds, log.outcome) == ("completed", 192, "talked")
+
+
+def test_talk_now_no_answer_is_said_in_the_thread(api, db_url, talk_call):
+    sid, callback, _, ticket_id = talk_call
+    assert post(api, callback, talk_form(sid, "no-answer", 1)).status_code == 204
+    assert bodies(db_url, ticket_id)[-1] == "Customer did not answer"
+
+
+def test_talk_now_reports_are_signed_over_the_call_id(api, db_url, talk_call):
+    sid, callback, _, ticket_id = talk_call
+    form = talk_form(sid, "completed", 1, CallDuration="10")
+    forged = callback.split("=")[0] + "=" + str(uuid.uuid4())
+    response = api.post(forged, data=form, headers=sign(PUBLIC + callback, form))
+    assert response.status_code == 403
+    assert bodies(db_url, ticket_id)[-1] == "Call started by Priya"

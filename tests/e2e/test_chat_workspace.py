@@ -281,5 +281,13 @@ def test_a_message_in_a_chat_not_open_raises_its_unread_count_and_a_notice(
         expect(csr.get_by_test_id("chat-customer-name")).to_have_text("Jordan Reyes")
         expect(other.get_by_test_id("chat-unread")).to_have_count(0, timeout=10_000)
         expect(csr.get_by_test_id("thread")).to_contain_text("Are you still there?")
+
+        # "Talk now": the customer's phone is called and bridged to Carlos's; the thread says so.
+        csr.get_by_test_id("talk-now").click()
+        expect(csr.get_by_test_id("call-status")).to_have_text("Ringing…", timeout=15_000)
+        expect(csr.get_by_test_id("thread")).to_contain_text("Call started by Carlos")
+        expect(jordan.get_by_test_id("chat-message").last).to_contain_text(
+            "Call started", timeout=15_000
+        )
     finally:
         context.close()

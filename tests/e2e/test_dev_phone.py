@@ -85,3 +85,49 @@ def test_a_bad_caller_number_is_refused_clearly(running_app, phone):
     page.get_by_test_id("dev-call").click()
     expect(page.get_by_text("That phone number is not valid.")).to_be_visible()
     expect(page.get_by_test_id("dev-spoken")).to_have_count(0)
+
+
+def test_a_csrs_talk_now_call_rings_the_dev_phone(running_app, phone):
+    """Priya calls the customer of her ticket: the handset rings, answers, hangs up, and
+    the thread records both ends."""
+    from interplat.models import Message, User
+    from interplat.services import talk_now, telephony
+    from interplat.services.auth import Principal
+
+    with session_scope(running_app.database_url) as session:
+        priya = session.exec(select(User).where(User.email == "priya@symphony.demo")).one()
+        ticket = session.exec(
+            select(Ticket).where(Ticket.assignee_id == priya.id, Ticket.status == "assigned")
+        ).first()
+        customer_phone = session.get(Customer, ticket.customer_id).phone
+        started = talk_now.start_call(
+            session=session,
+            principal=Principal(priya.id, priya.enterprise_id, "csr", priya.full_name, "", ""),
+            ticket_id=ticket.id,
+            gateway=telephony.DevOutboxGateway(),
+            base_url=running_app.url,
+        )
+
+    page = phone.new_page()
+    page.goto(running_app.at("/dev/phone"))
+    expect(page.get_by_test_id("dev-phone")).to_be_visible(timeout=30_000)
+    page.get_by_test_id("dev-caller").fill(customer_phone)
+    expect(page.get_by_test_id("dev-incoming-title")).to_have_text(
+        "Symphony Financial is calling you (bridged to Priya)", timeout=15_000
+    )
+    expect(page.get_by_test_id("dev-incoming-status")).to_have_text("Ringing…")
+    shot(page, "dev-phone-talk-now-ringing")
+    page.get_by_test_id("dev-incoming-answer").click()
+    expect(page.get_by_test_id("dev-incoming-status")).to_have_text("On the line")
+    page.get_by_test_id("dev-incoming-hang-up").click()
+    expect(page.get_by_test_id("dev-incoming")).to_have_count(0)
+
+    with session_scope(running_app.database_url) as session:
+        call = session.get(CallLog, started.call_id)
+        assert (call.status, call.outcome) == ("completed", "talked")
+        said = session.exec(
+            select(Message.body)
+            .where(Message.ticket_id == ticket.id, Message.kind == "system")
+            .order_by(Message.created_at)
+        ).all()
+    assert said[-2] == "Call started by Priya" and said[-1].startswith("Call ended (")

@@ -112,3 +112,69 @@ def test_the_dev_phone_is_off_with_twilio(session, enterprise, monkeypatch):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+# --- a CSR's "talk now" call rings the dev phone ---------------------------------------
+
+
+@pytest.fixture
+def talk_call(session, enterprise):
+    """Priya, handling the caller's ticket, calls them (the dev backend places it)."""
+    from interplat.services import talk_now, tickets
+    from interplat.services.auth import Principal
+    from tests.factories import make_customer, make_ticket, make_user
+
+    priya = make_user(session, enterprise, full_name="Priya Shah")
+    priya.phone = "+14155550126"
+    customer = make_customer(session, enterprise, phone=CALLER)
+    ticket = make_ticket(session, enterprise, customer)
+    tickets.assign_ticket(session=session, ticket=ticket, user_id=priya.id)
+    principal = Principal(priya.id, enterprise.id, "csr", priya.full_name, priya.email, "")
+    started = talk_now.start_call(
+        session=session,
+        principal=principal,
+        ticket_id=ticket.id,
+        gateway=telephony.DevOutboxGateway(),
+        base_url=BASE,
+    )
+    return started, ticket
+
+
+def thread_bodies(session, ticket) -> list[str]:
+    from interplat.models import Message
+
+    rows = session.exec(select(Message).where(Message.ticket_id == ticket.id)).all()
+    return [m.body for m in sorted(rows, key=lambda m: (m.created_at, str(m.id)))]
+
+
+def test_a_talk_now_call_rings_answers_and_hangs_up(session, talk_call):
+    started, ticket = talk_call
+    assert dev_phone.incoming_call(session=session, phone="+14155550999") is None
+    ringing = dev_phone.incoming_call(session=session, phone=CALLER)
+    assert ringing is not None and not ringing.answered
+    assert ringing.call_id == str(started.call_id) and ringing.from_number == MAIN
+    assert ringing.title == "Symphony Financial is calling you (bridged to Priya)"
+    dev_phone.answer_incoming(session=session, call_id=ringing.call_id)
+    on_line = dev_phone.incoming_call(session=session, phone=CALLER)
+    assert on_line is not None and on_line.answered
+    dev_phone.hang_up_incoming(session=session, call_id=ringing.call_id)
+    dev_phone.hang_up_incoming(session=session, call_id=ringing.call_id)  # a double tap
+    assert dev_phone.incoming_call(session=session, phone=CALLER) is None
+    bodies = thread_bodies(session, ticket)
+    assert bodies[-2] == "Call started by Priya"
+    assert bodies[-1].startswith("Call ended (") and bodies[-1].endswith("s)")
+    log = session.get(CallLog, started.call_id)
+    assert (log.status, log.outcome) == ("completed", "talked")
+
+
+def test_declining_a_talk_now_call_tells_the_thread(session, talk_call):
+    started, ticket = talk_call
+    dev_phone.decline_incoming(session=session, call_id=str(started.call_id))
+    assert dev_phone.incoming_call(session=session, phone=CALLER) is None
+    assert thread_bodies(session, ticket)[-1] == "Customer did not answer"
+    assert session.get(CallLog, started.call_id).status == "busy"
+
+
+def test_talk_now_buttons_refuse_a_bad_call_id(session, talk_call):
+    with pytest.raises(ValidationFailed):
+        dev_phone.answer_incoming(session=session, call_id="not-a-call")
