@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ..config import get_settings
-from ..services import access, auth
+from ..services import access, auth, users
 from .deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -22,6 +22,10 @@ class LoginBody(BaseModel):
 class SessionPublic(BaseModel):
     token: str
     expires_at: dt.datetime
+
+
+class PhoneBody(BaseModel):
+    phone: str = Field(max_length=32, description='E.164, or "" to clear')
 
 
 class PrincipalPublic(BaseModel):
@@ -57,3 +61,12 @@ def me(principal: PrincipalDep) -> PrincipalPublic:
         email=principal.email,
         role=principal.role,
     )
+
+
+@router.put("/me/phone", response_model=PhoneBody)
+def set_my_phone(body: PhoneBody, session: SessionDep, principal: PrincipalDep) -> PhoneBody:
+    """The phone "talk now" calls to bridge you to the customer."""
+    user = users.set_own_phone(
+        session=session, principal=access.require_workspace(principal), phone=body.phone
+    )
+    return PhoneBody(phone=user.phone or "")

@@ -9,9 +9,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
 from ..models import Presence, Role, User
-from . import events
+from . import customers, events
 from .auth import Principal, hash_password
-from .errors import Conflict, NotFound, ValidationFailed
+from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,19 @@ def create_user(
         role=str(role),
         password_hash=hash_password(password),
     )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_own_phone(*, session: Session, principal: Principal, phone: str) -> User:
+    """The number "talk now" rings to bridge the signed-in staff member in ("" clears it)."""
+    if principal.user_id is None:
+        raise PermissionDenied("Only a signed-in staff member has a phone of their own.")
+    user = session.get(User, principal.user_id)
+    if user is None or user.enterprise_id != principal.enterprise_id:
+        raise NotFound("User not found.")
+    user.phone = customers.normalize_phone(phone) if phone.strip() else None
     session.add(user)
     session.flush()
     return user

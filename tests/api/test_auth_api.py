@@ -1,5 +1,9 @@
 import pytest
+from sqlmodel import select
 
+from interplat.db import session_scope
+from interplat.models import User
+from interplat.services import api_tokens, auth
 from tests.factories import PASSWORD, make_enterprise, make_user
 
 
@@ -91,3 +95,29 @@ def test_a_nul_byte_is_bad_input_not_a_server_error(api, staff):
         headers={"Authorization": "Bearer " + _login(api).json()["token"]},
     )
     assert ticket.status_code in (201, 400)
+
+
+def test_staff_set_the_phone_talk_now_rings(api, db_url):
+    with session_scope(db_url) as s:
+        enterprise = make_enterprise(s)
+        make_user(s, enterprise, email="phone@example.com")
+        token = auth.log_in(
+            session=s, email="phone@example.com", password=PASSWORD, ttl_hours=1
+        ).token
+        api_token = api_tokens.create_api_token(session=s, enterprise_id=enterprise.id, name="x")
+    bearer = {"Authorization": f"Bearer {token}"}
+    saved = api.put("/api/auth/me/phone", json={"phone": "(415) 555-0142"}, headers=bearer)
+    assert saved.status_code == 200 and saved.json() == {"phone": "+14155550142"}
+    bad = api.put("/api/auth/me/phone", json={"phone": "12"}, headers=bearer)
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "phone"
+    robot = api.put(
+        "/api/auth/me/phone",
+        json={"phone": "+14155550143"},
+        headers={"Authorization": f"Bearer {api_token.secret}"},
+    )
+    assert robot.status_code == 403
+    with session_scope(db_url) as s:
+        user = s.exec(select(User).where(User.email == "phone@example.com")).one()
+        assert user.phone == "+14155550142"
+    cleared = api.put("/api/auth/me/phone", json={"phone": ""}, headers=bearer)
+    assert cleared.json() == {"phone": ""}
