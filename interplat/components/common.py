@@ -59,3 +59,51 @@ def presence_dot(presence: rx.Var) -> rx.Component:
             rx.color("gray", 8),
         ),
     )
+
+
+def metric_card(
+    label: str,
+    value: rx.Var | str,
+    icon: str,
+    testid: str,
+    hint: str = "",
+    color: str = "accent",
+) -> rx.Component:
+    """A dashboard figure: a tinted icon, the label, the value and a one-line hint."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.center(
+                    rx.icon(icon, size=16, color=rx.color(color, 11)),
+                    width="30px",
+                    height="30px",
+                    border_radius="8px",
+                    background=rx.color(color, 3),
+                    flex_shrink="0",
+                ),
+                rx.text(label, size="2", color_scheme="gray", weight="medium", trim="end"),
+                align="center",
+                spacing="2",
+            ),
+            rx.heading(value, size="6", data_testid=testid, white_space="nowrap"),
+            *([rx.text(hint, size="1", color_scheme="gray")] if hint else []),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def figure_row(label: str, value: rx.Var | str, testid: str, hint: str = "") -> rx.Component:
+    """One labelled figure in a list card: label (and hint) on the left, value right."""
+    return rx.hstack(
+        rx.vstack(
+            rx.text(label, size="2"),
+            *([rx.text(hint, size="1", color_scheme="gray")] if hint else []),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.text(value, size="4", weight="bold", data_testid=testid, white_space="nowrap"),
+        align="center",
+        width="100%",
+    )

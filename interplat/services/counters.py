@@ -90,6 +90,11 @@ def _seconds_between(later: Any, earlier: Any, dialect: str) -> Any:
     return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
 
 
+def seconds_between(later: Any, earlier: Any, dialect: str) -> Any:
+    """SQL for the seconds from ``earlier`` to ``later`` (NULL when either is) on ``dialect``."""
+    return _seconds_between(later, earlier, dialect)
+
+
 def ticket_counters(
     *, session: Session, enterprise_id: uuid.UUID, period: Period
 ) -> TicketCounters:
