@@ -169,14 +169,40 @@ def post_attachment_message(
         ValidationFailed: as ``classify_upload``.
     """
     upload = classify_upload(data, filename)
-    now = now or utcnow()
     stem = Path(filename or "").stem[:100] or upload.kind.value
+    return post_file_message(
+        session=session,
+        ticket=ticket,
+        sender_kind=sender_kind,
+        kind=upload.kind,
+        data=data,
+        filename=f"{stem}{upload.suffix}",
+        content_type=upload.content_type,
+        sender_user_id=sender_user_id,
+        now=now,
+    )
+
+
+def post_file_message(
+    *,
+    session: Session,
+    ticket: Ticket,
+    sender_kind: SenderKind,
+    kind: MessageKind,
+    data: bytes,
+    filename: str,
+    content_type: str,
+    sender_user_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Message:
+    """Store checked bytes and post the message that carries them, in one transaction."""
+    now = now or utcnow()
     attachment = store_attachment(
         session=session,
         enterprise_id=ticket.enterprise_id,
         data=data,
-        filename=f"{stem}{upload.suffix}",
-        content_type=upload.content_type,
+        filename=filename,
+        content_type=content_type,
         now=now,
     )
     message = messages.post_message(
@@ -184,7 +210,7 @@ def post_attachment_message(
         ticket=ticket,
         sender_kind=sender_kind,
         body="",
-        kind=upload.kind,
+        kind=kind,
         sender_user_id=sender_user_id,
         now=now,
     )

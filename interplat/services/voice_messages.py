@@ -30,9 +30,8 @@ from ..models import (
     MessageKind,
     SenderKind,
     Ticket,
-    utcnow,
 )
-from . import attachments, events, messages, tickets
+from . import attachments, events, tickets
 from .auth import Principal
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .transcription import Backend, get_backend
@@ -78,27 +77,19 @@ def post_voice_message(
         InvalidAudio: empty, damaged, not audio, or past the size or duration limit.
     """
     samples = decode(data)
-    now = now or utcnow()
     content_type, suffix = media_type(data)
     stem = Path(filename).stem[:100] if filename else ""
-    attachment = attachments.store_attachment(
-        session=session,
-        enterprise_id=ticket.enterprise_id,
-        data=data,
-        filename=f"{stem or 'voice-message'}{suffix}",
-        content_type=content_type,
-        now=now,
-    )
-    message = messages.post_message(
+    message = attachments.post_file_message(
         session=session,
         ticket=ticket,
         sender_kind=sender_kind,
-        body="",
         kind=MessageKind.VOICE,
+        data=data,
+        filename=f"{stem or 'voice-message'}{suffix}",
+        content_type=content_type,
         sender_user_id=sender_user_id,
         now=now,
     )
-    message.attachment_id = attachment.id
     message.duration_ms = duration_ms(samples)
     message.waveform = waveform(samples)
     session.add(message)

@@ -19,7 +19,7 @@ from ..services.auth import Principal
 from ..services.errors import DomainError
 from ..services.ticket_list import TicketPublic
 from .auth import AuthState
-from .threads import backend_url, thread_rows
+from .threads import backend_url, recorder_problem, thread_rows, voice_send_problem
 
 T = TypeVar("T")
 
@@ -300,18 +300,13 @@ class ChatsState(rx.State):
             self.recorder = "recording"
             return None
         self.recorder = ""
-        return rx.toast.error(
-            "Allow the microphone to record a voice message."
-            if outcome == "denied"
-            else "This browser cannot record voice messages."
-        )
+        return rx.toast.error(recorder_problem(outcome))
 
     @rx.event
     async def voice_sent(self, result: dict[str, Any]):
         self.recorder = ""
-        if not isinstance(result, dict) or result.get("error") or not result.get("id"):
-            error = result.get("error") if isinstance(result, dict) else ""
-            return rx.toast.error(str(error or "The voice message could not be sent."))
+        if problem := voice_send_problem(result):
+            return rx.toast.error(problem)
         await self._refresh()
         return None
 

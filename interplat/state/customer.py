@@ -13,7 +13,7 @@ from .. import realtime, routes
 from ..db import session_scope
 from ..services import customer_chat
 from ..services.errors import DomainError
-from .threads import backend_url, thread_row, thread_rows
+from .threads import backend_url, recorder_problem, thread_row, thread_rows, voice_send_problem
 
 
 def _load(code: str, count_visit: bool) -> customer_chat.ChatView:
@@ -165,16 +165,12 @@ class CustomerChatState(rx.State):
             self.recorder = "recording"
             return
         self.recorder = ""
-        self.send_error = {
-            "denied": "Allow the microphone to send a voice message.",
-            "unsupported": "This browser cannot record voice messages.",
-        }.get(outcome, "The microphone could not be started.")
+        self.send_error = recorder_problem(outcome)
 
     @rx.event
     async def voice_sent(self, result: dict[str, Any]):
         self.recorder = ""
-        if not isinstance(result, dict) or result.get("error") or not result.get("id"):
-            error = result.get("error") if isinstance(result, dict) else ""
-            self.send_error = str(error or "The voice message could not be sent.")
+        if problem := voice_send_problem(result):
+            self.send_error = problem
             return
         self.apply_view(await asyncio.to_thread(_load, self.code, False))

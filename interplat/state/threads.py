@@ -9,6 +9,7 @@ media URLs pointing at the backend (another port under ``make dev``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import reflex as rx
 
@@ -63,3 +64,19 @@ def thread_row(message: MessagePublic) -> dict[str, str]:
 
 def thread_rows(thread: Sequence[MessagePublic]) -> list[dict[str, str]]:
     return [thread_row(m) for m in thread]
+
+
+def recorder_problem(outcome: str) -> str:
+    """What to tell a person whose microphone did not start (``window.interplatRecorder``)."""
+    return {
+        "denied": "Allow the microphone to send a voice message.",
+        "unsupported": "This browser cannot record voice messages.",
+    }.get(outcome, "The microphone could not be started.")
+
+
+def voice_send_problem(result: Any) -> str:
+    """What went wrong sending a recording ("" when it was stored)."""
+    if isinstance(result, dict) and result.get("id") and not result.get("error"):
+        return ""
+    error = result.get("error") if isinstance(result, dict) else ""
+    return str(error or "The voice message could not be sent.")

@@ -198,6 +198,29 @@ def launch(playwright, *extra_args: str):
     )
 
 
+def launch_with_microphone(playwright, wav: Path, *, loop: bool = True):
+    """Chromium whose fake microphone says ``wav`` (over and over, or once), permission
+    granted up front."""
+    return launch(
+        playwright,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}{'' if loop else '%noloop'}",
+    )
+
+
+@pytest.fixture(scope="session")
+def spoken_wav(tmp_path_factory) -> tuple[Path, float]:
+    """An espeak-ng WAV of the first transcription clip ("…check the balance on my
+    credit card"), and its length in seconds."""
+    from tests.services.transcription import speech
+
+    said = speech.speak(speech.CLIPS[0])
+    path = tmp_path_factory.mktemp("microphone") / "balance.wav"
+    path.write_bytes(speech.encode(said.pcm, said.rate, "wav"))
+    return path, said.seconds
+
+
 @pytest.fixture(scope="session")
 def browser(playwright):
     b = launch(playwright)

@@ -23,7 +23,7 @@ from interplat.services import (
     links,
     tickets,
 )
-from tests.e2e.conftest import DESKTOP, PHONE, launch, log_in, shot
+from tests.e2e.conftest import DESKTOP, PHONE, launch_with_microphone, log_in, shot
 from tests.services.transcription import speech
 
 CLIP = speech.CLIPS[0]  # "Hello, I would like to check the balance on my credit card."
@@ -84,23 +84,9 @@ def replies(running_app):
 
 
 @pytest.fixture(scope="module")
-def spoken_wav(tmp_path_factory):
-    said = speech.speak(CLIP)
-    path = tmp_path_factory.mktemp("workspace-voice") / "balance.wav"
-    path.write_bytes(speech.encode(said.pcm, said.rate, "wav"))
-    return path, said.seconds
-
-
-@pytest.fixture(scope="module")
 def mic_browser(playwright, spoken_wav):
     """Chromium whose fake microphone says the clip (looped), for both sides."""
-    path, _ = spoken_wav
-    browser = launch(
-        playwright,
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={path}",
-    )
+    browser = launch_with_microphone(playwright, spoken_wav[0])
     yield browser
     browser.close()
 

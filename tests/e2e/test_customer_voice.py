@@ -6,30 +6,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, launch, shot
+from tests.e2e.conftest import PHONE, launch_with_microphone, shot
 from tests.services.transcription import speech
 
 CLIP = speech.CLIPS[0]  # "Hello, I would like to check the balance on my credit card."
 
 
 @pytest.fixture(scope="module")
-def spoken_clip(tmp_path_factory):
-    said = speech.speak(CLIP)
-    path = tmp_path_factory.mktemp("voice") / "balance.wav"
-    path.write_bytes(speech.encode(said.pcm, said.rate, "wav"))
-    return path, said.seconds
-
-
-@pytest.fixture(scope="module")
-def microphone_phone(playwright, spoken_clip):
+def microphone_phone(playwright, spoken_wav):
     """A phone whose microphone hears the spoken clip once (Chromium's fake capture)."""
-    path, _ = spoken_clip
-    browser = launch(
-        playwright,
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={path}%noloop",
-    )
+    browser = launch_with_microphone(playwright, spoken_wav[0], loop=False)
     context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
     )
@@ -40,9 +26,9 @@ def microphone_phone(playwright, spoken_clip):
 
 
 def test_a_recorded_voice_message_shows_at_once_and_its_transcript_arrives_live(
-    running_app, microphone_phone, spoken_clip
+    running_app, microphone_phone, spoken_wav
 ):
-    _, seconds = spoken_clip
+    _, seconds = spoken_wav
     page = microphone_phone.new_page()
     page.goto(running_app.at("/c/" + running_app.customer_links["Ticket4Me"]))
     expect(page.get_by_test_id("brand-name")).to_have_text("Ticket4Me", timeout=30_000)

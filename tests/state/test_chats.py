@@ -4,11 +4,8 @@ enterprise's chats, whatever ticket id the page sends."""
 from __future__ import annotations
 
 import functools
-import uuid
 
 import pytest
-from reflex.istate.manager.memory import StateManagerMemory
-from reflex.istate.manager.token import BaseStateToken
 from sqlmodel import func, select
 
 from interplat import db, realtime
@@ -21,6 +18,7 @@ from interplat.state.auth import AuthState
 from interplat.state.chats import ChatsState
 from tests.aio import run_coroutine
 from tests.factories import PASSWORD, make_enterprise, make_ticket, make_user
+from tests.state.drive import drive
 
 
 @pytest.fixture
@@ -44,20 +42,6 @@ def tenants(session, db_url, monkeypatch):
     realtime.forget("")
 
 
-async def drive(token: str, enterprise_id: str, steps):
-    manager = StateManagerMemory()
-    key = BaseStateToken(ident=f"tab-{uuid.uuid4().hex}", cls=ChatsState)
-    seen = []
-    async with manager.modify_state(key) as root:
-        auth_state = await root.get_state(AuthState)
-        auth_state.session_token, auth_state.user_id = token, "someone"
-        auth_state.enterprise_id = enterprise_id
-        state = await root.get_state(ChatsState)
-        for step in steps:
-            seen.append(await step(state))
-    return seen
-
-
 def visible(state: ChatsState) -> str:
     return repr([state.chats, state.thread, state.customer, state.ticket, state.past])
 
@@ -66,6 +50,7 @@ def test_a_csr_never_sees_or_touches_another_enterprises_chat(tenants, db_url):
     theirs = str(tenants["theirs"].id)
 
     async def load(s):
+        (await s.get_state(AuthState)).user_id = "set by the guard"
         await s.load()
         return [c["ticket_id"] for c in s.chats]
 
@@ -89,6 +74,7 @@ def test_a_csr_never_sees_or_touches_another_enterprises_chat(tenants, db_url):
 
     listed, opened, replied, closed, after_event = run_coroutine(
         drive(
+            ChatsState,
             tenants["token"],
             str(tenants["b"].id),  # a forged enterprise id changes nothing
             [load, open_theirs, reply_in_theirs, close_theirs, their_event],

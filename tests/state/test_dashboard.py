@@ -3,16 +3,10 @@ enterprise's, whatever the tab claims; and the figures read as a person would sa
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import datetime as dt
 import functools
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from reflex.istate.manager.memory import StateManagerMemory
-from reflex.istate.manager.token import BaseStateToken
 
 from interplat import db
 from interplat.models import TicketStatus
@@ -26,7 +20,9 @@ from interplat.state.dashboard import (
     format_percent,
     period_label,
 )
+from tests.aio import run_coroutine
 from tests.factories import PASSWORD, make_customer, make_enterprise, make_user
+from tests.state.drive import drive
 
 
 @pytest.fixture
@@ -63,30 +59,6 @@ def tenants(session, db_url, monkeypatch):
     return {"a": a, "b": b, "ana": ana, "bo": bo, "tokens": tokens}
 
 
-def run_coroutine(coro):
-    """``asyncio.run`` in a thread of its own that carries this thread's context (Reflex
-    keeps its registry of state classes in a context variable)."""
-    context = contextvars.copy_context()
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(context.run, asyncio.run, coro).result()
-
-
-async def drive(token: str, forged_enterprise_id: str, steps):
-    """Run handler ``steps`` on a fresh state tree for a tab holding ``token`` whose
-    client-side enterprise id says ``forged_enterprise_id``."""
-    manager = StateManagerMemory()
-    key = BaseStateToken(ident=f"tab-{uuid.uuid4().hex}", cls=DashboardState)
-    seen = []
-    async with manager.modify_state(key) as root:
-        auth_state = await root.get_state(AuthState)
-        auth_state.session_token = token
-        auth_state.enterprise_id = forged_enterprise_id
-        state = await root.get_state(DashboardState)
-        for step in steps:
-            seen.append(await step(state))
-    return seen
-
-
 def snapshot(state: DashboardState) -> dict:
     return {
         "total": state.summary.get("total"),
@@ -115,7 +87,9 @@ async def year(state):
 def test_a_csr_only_ever_sees_their_own_enterprises_figures(tenants):
     # Ana's tab claims to belong to enterprise B: the handlers go by the session alone.
     week, this_year = run_coroutine(
-        drive(tenants["tokens"]["ana@a.example"], str(tenants["b"].id), [load, year])
+        drive(
+            DashboardState, tenants["tokens"]["ana@a.example"], str(tenants["b"].id), [load, year]
+        )
     )
     assert week == {
         "total": "2",
@@ -130,7 +104,7 @@ def test_a_csr_only_ever_sees_their_own_enterprises_figures(tenants):
     assert this_year == week | {"granularity": "month", "bars": 12}
 
     (theirs,) = run_coroutine(
-        drive(tenants["tokens"]["bo@b.example"], str(tenants["a"].id), [load])
+        drive(DashboardState, tenants["tokens"]["bo@b.example"], str(tenants["a"].id), [load])
     )
     assert (theirs["total"], theirs["resolved"], theirs["satisfaction"]) == ("5", "5", "100%")
     assert theirs["sources"] == [("sms", "5")]
@@ -138,7 +112,7 @@ def test_a_csr_only_ever_sees_their_own_enterprises_figures(tenants):
 
 
 def test_a_tab_without_a_live_session_gets_no_figures(tenants):
-    (seen,) = run_coroutine(drive("not-a-session", str(tenants["a"].id), [load]))
+    (seen,) = run_coroutine(drive(DashboardState, "not-a-session", str(tenants["a"].id), [load]))
     assert seen["loaded"] is False and seen["total"] is None and seen["sources"] == []
 
 
@@ -148,7 +122,7 @@ def test_a_tab_whose_session_ends_drops_the_figures_it_held(tenants):
         return await load(state)
 
     held, dropped = run_coroutine(
-        drive(tenants["tokens"]["ana@a.example"], "", [load, session_ends])
+        drive(DashboardState, tenants["tokens"]["ana@a.example"], "", [load, session_ends])
     )
     assert held["total"] == "2" and held["viewer"] == str(tenants["ana"].id)
     assert dropped == {
@@ -170,7 +144,9 @@ def test_a_custom_period_without_dates_is_refused_with_a_message(tenants):
         await state.load()
         return state.error
 
-    (error,) = run_coroutine(drive(tenants["tokens"]["ana@a.example"], "", [custom]))
+    (error,) = run_coroutine(
+        drive(DashboardState, tenants["tokens"]["ana@a.example"], "", [custom])
+    )
     assert error == "A custom period needs a start and an end date."
 
 

@@ -7,21 +7,18 @@ import base64
 import csv
 import functools
 import io
-import uuid
 
 import pytest
-from reflex.istate.manager.memory import StateManagerMemory
-from reflex.istate.manager.token import BaseStateToken
 
 from interplat import db
 from interplat.models import TicketStatus
 from interplat.services import auth, tickets
 from interplat.state import auth as auth_state_module
 from interplat.state import tickets as tickets_state_module
-from interplat.state.auth import AuthState
 from interplat.state.tickets import PAGE_SIZE, TicketsState
 from tests.aio import run_coroutine
 from tests.factories import PASSWORD, make_customer, make_enterprise, make_user
+from tests.state.drive import drive
 
 
 @pytest.fixture
@@ -63,22 +60,6 @@ def tenants(session, db_url, monkeypatch):
         "mine": {t.reference for t in mine},
         "theirs": {t.reference for t in theirs},
     }
-
-
-async def drive(token: str, forged_enterprise_id: str, steps):
-    """Run handler ``steps`` on a fresh state tree for a tab holding ``token``; the tab's
-    client-visible enterprise id is set to ``forged_enterprise_id``."""
-    manager = StateManagerMemory()
-    key = BaseStateToken(ident=f"tab-{uuid.uuid4().hex}", cls=TicketsState)
-    seen = []
-    async with manager.modify_state(key) as root:
-        auth_state = await root.get_state(AuthState)
-        auth_state.session_token = token
-        auth_state.enterprise_id = forged_enterprise_id
-        state = await root.get_state(TicketsState)
-        for step in steps:
-            seen.append(await step(state))
-    return seen
 
 
 def snapshot(state: TicketsState) -> dict:
@@ -133,6 +114,7 @@ def test_a_csr_only_ever_sees_their_own_enterprises_tickets(tenants):
     # The tab claims to belong to enterprise B: the handlers go by the session alone.
     loaded, dana, by_their_csr, only_resolved, paged, exported = run_coroutine(
         drive(
+            TicketsState,
             tenants["token"],
             str(tenants["b"].id),
             [load, search_dana, their_csr, resolved, next_page, export_all],
@@ -164,7 +146,7 @@ def test_the_other_enterprise_sees_its_own_and_pages_through_them(tenants, sessi
         return snapshot(s) | {"offset": s.offset}
 
     first, second, bee1 = run_coroutine(
-        drive(login.token, str(tenants["a"].id), [load, next_page, filtered])
+        drive(TicketsState, login.token, str(tenants["a"].id), [load, next_page, filtered])
     )
     total = PAGE_SIZE + 2
     assert first["total"] == total and first["label"] == f"1–{PAGE_SIZE} of {total}"
@@ -182,7 +164,7 @@ def test_a_tab_without_a_live_session_gets_nothing_and_goes_to_login(tenants):
         event = await s.load()
         return snapshot(s) | {"redirect": event}
 
-    (seen,) = run_coroutine(drive("not-a-session", str(tenants["a"].id), [load]))
+    (seen,) = run_coroutine(drive(TicketsState, "not-a-session", str(tenants["a"].id), [load]))
     assert seen["refs"] == set() and seen["total"] == 0
     assert "/login?next=/tickets" in str(seen["redirect"])
 
@@ -194,5 +176,5 @@ def test_a_bad_date_range_shows_the_services_message(tenants):
         await s.set_date_to("2026-03-01")
         return snapshot(s)
 
-    (seen,) = run_coroutine(drive(tenants["token"], "", [dates]))
+    (seen,) = run_coroutine(drive(TicketsState, tenants["token"], "", [dates]))
     assert seen["error"] == "The period ends before it starts." and seen["refs"] == set()
