@@ -208,7 +208,11 @@ class ChatsState(rx.State):
         if not (concerns_me or ticket_id == self.selected):
             return
         before = {t: c["unread"] for t, c in mine.items()}
-        await self._refresh()
+        if kind.startswith("message.") and ticket_id != self.selected:
+            # Another chat moved: its line in the list changes, the open chat does not.
+            self.chats = (await self._run(lambda s, p: _read_workspace(s, p, ""))).chats
+        else:
+            await self._refresh()
         for chat in self.chats:
             grew = int(chat["unread"] or 0) > int(before.get(chat["ticket_id"], "") or 0)
             if grew and chat["ticket_id"] != self.selected:
