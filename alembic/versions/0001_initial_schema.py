@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 10:00:30.855772
+Create Date: 2026-11-25 11:00:05.725129
 """
 
 from collections.abc import Sequence
@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('ivr_settings', sa.JSON(), nullable=False),
     sa.Column('is_active', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('listed_in_directory', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise')),
     sa.UniqueConstraint('reference_prefix', name=op.f('uq_enterprise_reference_prefix'))
@@ -156,6 +157,8 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('abandon_after_minutes', sa.Integer(), nullable=False),
     sa.Column('is_default', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('assistant_enabled', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('assistant_name', sa.String(length=60), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_listing_enterprise_id_enterprise'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listing'))
@@ -399,6 +402,8 @@ def upgrade() -> None:
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('rating_comment', sa.Text(), nullable=False),
     sa.Column('rated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('assistant_state', sa.String(length=16), nullable=False),
+    sa.Column('handed_off_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], name=op.f('fk_ticket_assignee_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_ticket_customer_id_customer'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_ticket_enterprise_id_enterprise'), ondelete='CASCADE'),
@@ -520,6 +525,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('chatblast', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_chatblast_enterprise_id'), ['enterprise_id'], unique=False)
+
+    op.create_table('marketingconsent',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('customer_id', sa.Uuid(), nullable=False),
+    sa.Column('opted_in', sa.Boolean(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('ticket_id', sa.Uuid(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_marketingconsent_customer_id_customer'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_marketingconsent_enterprise_id_enterprise'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_marketingconsent_ticket_id_ticket'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_marketingconsent'))
+    )
+    with op.batch_alter_table('marketingconsent', schema=None) as batch_op:
+        batch_op.create_index('ix_consent_customer', ['customer_id', 'recorded_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_marketingconsent_enterprise_id'), ['enterprise_id'], unique=False)
 
     op.create_table('outboxmessage',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -660,6 +682,7 @@ def upgrade() -> None:
     sa.Column('duration_ms', sa.Integer(), nullable=True),
     sa.Column('offer_id', sa.Uuid(), nullable=True),
     sa.Column('payment_request_id', sa.Uuid(), nullable=True),
+    sa.Column('quick_replies', sa.JSON(), nullable=False),
     sa.Column('delivery_state', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
@@ -901,6 +924,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outboxmessage')
+    with op.batch_alter_table('marketingconsent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_marketingconsent_enterprise_id'))
+        batch_op.drop_index('ix_consent_customer')
+
+    op.drop_table('marketingconsent')
     with op.batch_alter_table('chatblast', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_chatblast_enterprise_id'))
 

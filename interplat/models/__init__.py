@@ -10,7 +10,7 @@ from .automation import (
     ScheduleInterval,
 )
 from .base import UTCDateTime, utcnow
-from .customers import Customer, LoopMembership
+from .customers import Customer, LoopMembership, MarketingConsent
 from .enterprise import Enterprise, Listing, PhoneNumber, StoreLocation
 from .enums import (
     OPEN_TICKET_STATUSES,
@@ -63,6 +63,7 @@ __all__ = [
     "IvrClient",
     "Listing",
     "LoopMembership",
+    "MarketingConsent",
     "Message",
     "MessageKind",
     "Offer",

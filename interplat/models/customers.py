@@ -66,3 +66,23 @@ class LoopMembership(SQLModel, table=True):
     tags: list[str] = json_field(list)
     opted_in: bool = flag(True)
     added_at: dt.datetime = created_at_field()
+
+
+class MarketingConsent(SQLModel, table=True):
+    """Each change of a customer's marketing choice, with when and where it was made.
+
+    ``Customer.marketing_opt_in`` holds the current choice; these rows are its history.
+    """
+
+    __table_args__ = (sa.Index("ix_consent_customer", "customer_id", "recorded_at"),)
+
+    id: uuid.UUID = id_field()
+    enterprise_id: uuid.UUID = enterprise_fk()
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", ondelete="CASCADE")
+    opted_in: bool = Field(nullable=False)
+    # Where the choice was made: chat_menu, sms_keyword, csr, import, api.
+    source: str = text_field(20)
+    ticket_id: uuid.UUID | None = Field(
+        default=None, foreign_key="ticket.id", nullable=True, ondelete="SET NULL"
+    )
+    recorded_at: dt.datetime = created_at_field()

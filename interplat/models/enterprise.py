@@ -35,6 +35,8 @@ class Enterprise(SQLModel, table=True):
     # its keys are owned by the telephony service and validated there.
     ivr_settings: dict = json_field()
     is_active: bool = flag(True)
+    # Shown in the platform's enterprise directory (the customer app's home page).
+    listed_in_directory: bool = flag(True)
     created_at: dt.datetime = created_at_field()
 
 
@@ -49,6 +51,10 @@ class Listing(SQLModel, table=True):
     # (a day by default: chats here are asynchronous, customers come back later).
     abandon_after_minutes: int = Field(default=24 * 60, nullable=False)
     is_default: bool = flag(False)
+    # The automated assistant answers new chats from canned content and rules until a
+    # CSR joins or the customer asks for one.
+    assistant_enabled: bool = flag(False)
+    assistant_name: str = text_field(60, default="Assistant")
     created_at: dt.datetime = created_at_field()
 
 

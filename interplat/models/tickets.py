@@ -65,6 +65,10 @@ class Ticket(SQLModel, table=True):
     rating: int | None = Field(default=None, nullable=True)
     rating_comment: str = Field(default="", sa_type=sa.Text)
     rated_at: dt.datetime | None = when_field()
+    # "" no assistant; "active" the assistant holds it (the queue pull passes it by);
+    # "handed_off" it asked for, or needed, a person.
+    assistant_state: str = text_field(16, default="")
+    handed_off_at: dt.datetime | None = when_field()
 
 
 class TicketEvent(SQLModel, table=True):
@@ -125,6 +129,8 @@ class Message(SQLModel, table=True):
     payment_request_id: uuid.UUID | None = Field(
         default=None, foreign_key="paymentrequest.id", nullable=True, ondelete="SET NULL"
     )
+    # Tappable answers shown under an assistant's message ("Yes", "No", "Live chat").
+    quick_replies: list[str] = json_field(list)
     delivery_state: str = text_field(16, default=DeliveryState.SENT)
     created_at: dt.datetime = created_at_field()
     delivered_at: dt.datetime | None = when_field()

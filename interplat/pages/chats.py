@@ -6,10 +6,10 @@ import reflex as rx
 
 from ..components.chat import media_body, recorder_script, typing_hint
 from ..components.common import empty_state
+from ..components.customer_composer import ACCEPT_UPLOADS
 from ..components.shell import staff_page
 from ..state.chats import ChatsState as S
 from ..state.live import LiveState
-from .customer_chat import ACCEPT_UPLOADS
 
 UPLOAD_ID = "reply-upload"
 ACCEPT = {
