@@ -28,6 +28,8 @@ class ListingOut(BaseModel):
     timezone: str
     is_default: bool
     abandon_after_minutes: int
+    assistant_enabled: bool
+    assistant_name: str
 
 
 class IntervalIO(BaseModel):
@@ -96,19 +98,28 @@ def list_listings(session: SessionDep, principal: WorkspaceDep) -> list[ListingO
 class ListingPatch(BaseModel):
     name: str | None = Field(None, max_length=200)
     abandon_after_minutes: int | None = Field(None, ge=0, le=enterprises.MAX_ABANDON_MINUTES)
+    assistant_enabled: bool | None = Field(
+        None, description="The automated assistant answers new web chats first."
+    )
+    assistant_name: str | None = Field(
+        None, max_length=enterprises.MAX_ASSISTANT_NAME_LENGTH, examples=["Symphony Assistant"]
+    )
 
 
 @router.patch("/{listing_id}", response_model=ListingOut)
 def update_listing(
     listing_id: uuid.UUID, body: ListingPatch, session: SessionDep, principal: SettingsDep
 ) -> ListingOut:
-    """Rename a listing, or set how long a silent customer's ticket stays open (0 = never)."""
+    """Rename a listing, set how long a silent customer's ticket stays open (0 = never), or
+    switch its automated assistant on or off and name it."""
     listing = enterprises.update_listing(
         session=session,
         enterprise_id=principal.enterprise_id,
         listing_id=listing_id,
         name=body.name,
         abandon_after_minutes=body.abandon_after_minutes,
+        assistant_enabled=body.assistant_enabled,
+        assistant_name=body.assistant_name,
     )
     return ListingOut.model_validate(listing, from_attributes=True)
 

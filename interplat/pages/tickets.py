@@ -83,7 +83,24 @@ def _row(row: rx.Var) -> rx.Component:
                 spacing="0",
             ),
         ),
-        rx.table.cell(_status_badge(row["status"])),
+        rx.table.cell(
+            rx.hstack(
+                _status_badge(row["status"]),
+                rx.cond(
+                    (row["with_assistant"] != "") & (row["status"] == "waiting"),
+                    rx.badge(
+                        rx.icon("bot", size=12),
+                        "with assistant",
+                        variant="outline",
+                        radius="full",
+                        size="1",
+                        data_testid="ticket-with-assistant",
+                    ),
+                ),
+                spacing="1",
+                wrap="wrap",
+            )
+        ),
         rx.table.cell(_source(row["source"])),
         rx.table.cell(
             rx.cond(

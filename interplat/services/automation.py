@@ -175,7 +175,9 @@ def _due(
         return [t for t in templates if t.kind == AutomatedKind.AFTER_HOURS]
     if availability.reason == "offline":
         return [t for t in templates if t.kind == AutomatedKind.OFFLINE]
-    if ticket.status != TicketStatus.WAITING:
+    # Nobody waits for a person while the assistant answers; a hand-off requeues the
+    # ticket, so the inactivity clock starts from the moment a person was asked for.
+    if ticket.status != TicketStatus.WAITING or ticket.assistant_state == "active":
         return []
     waited = now - ticket.queued_at
     return [

@@ -119,6 +119,7 @@ def get_listing(*, session: Session, enterprise_id: uuid.UUID, listing_id: uuid.
 
 
 MAX_ABANDON_MINUTES = 7 * 24 * 60
+MAX_ASSISTANT_NAME_LENGTH = 60
 
 
 def update_listing(
@@ -128,9 +129,26 @@ def update_listing(
     listing_id: uuid.UUID,
     name: str | None = None,
     abandon_after_minutes: int | None = None,
+    assistant_enabled: bool | None = None,
+    assistant_name: str | None = None,
 ) -> Listing:
-    """Rename a listing or change how long a silent customer's ticket stays open (0: never ends)."""
+    """Rename a listing, change how long a silent customer's ticket stays open (0: never
+    ends), or switch its automated assistant on or off and name it (``None``: unchanged).
+
+    The assistant answers chats opened after it is switched on; chats it already holds
+    keep it until they are handed off.
+    """
     listing = get_listing(session=session, enterprise_id=enterprise_id, listing_id=listing_id)
+    if assistant_name is not None:
+        cleaned = " ".join(assistant_name.split())
+        if not 1 <= len(cleaned) <= MAX_ASSISTANT_NAME_LENGTH or not cleaned.isprintable():
+            raise ValidationFailed(
+                f"The assistant's name has 1–{MAX_ASSISTANT_NAME_LENGTH} characters.",
+                field="assistant_name",
+            )
+        listing.assistant_name = cleaned
+    if assistant_enabled is not None:
+        listing.assistant_enabled = bool(assistant_enabled)
     if name is not None:
         if not 1 <= len(name.strip()) <= 200:
             raise ValidationFailed("A listing name has 1–200 characters.", field="name")

@@ -32,6 +32,7 @@ from .errors import Conflict, NotFound, ValidationFailed
 from .tickets import record_transition
 
 HEAD_GAP = dt.timedelta(milliseconds=1)
+ASSISTANT_ACTIVE = "active"  # Ticket.assistant_state while the assistant answers
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,14 @@ def _pull_statements(dialect: str) -> tuple[sa.Update, sa.Insert]:
     """The pull's two statements, built once per dialect and reused with new parameters."""
     t = Ticket.__table__  # type: ignore[attr-defined]
     u = User.__table__  # type: ignore[attr-defined]
+    # A ticket the automated assistant holds is not waiting for a person yet.
     oldest = (
         sa.select(t.c.id)
-        .where(t.c.enterprise_id == sa.bindparam("e"), t.c.status == TicketStatus.WAITING)
+        .where(
+            t.c.enterprise_id == sa.bindparam("e"),
+            t.c.status == TicketStatus.WAITING,
+            t.c.assistant_state != ASSISTANT_ACTIVE,
+        )
         .order_by(t.c.queued_at, t.c.number)
         .limit(1)
     )
@@ -176,7 +182,11 @@ def waiting_previews(
     rows = session.exec(
         select(Ticket, Customer, last_body)
         .join(Customer, col(Customer.id) == col(Ticket.customer_id))
-        .where(Ticket.enterprise_id == enterprise_id, Ticket.status == TicketStatus.WAITING)
+        .where(
+            Ticket.enterprise_id == enterprise_id,
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.assistant_state != ASSISTANT_ACTIVE,
+        )
         .order_by(col(Ticket.queued_at), col(Ticket.number))
         .limit(max(1, min(limit, 100)))
     ).all()

@@ -47,6 +47,8 @@ class TicketPublic:
     ended_at: dt.datetime | None
     rating: int | None
     rating_comment: str
+    # "active" while the automated assistant answers (waiting, but not for a person yet).
+    assistant_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ def to_public(ticket: Ticket, customer: Customer, assignee: User | None) -> Tick
         ended_at=ticket.ended_at,
         rating=ticket.rating,
         rating_comment=ticket.rating_comment,
+        assistant_state=ticket.assistant_state,
     )
 
 

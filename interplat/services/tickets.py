@@ -12,6 +12,7 @@ from ..models import (
     OPEN_TICKET_STATUSES,
     Channel,
     Enterprise,
+    Listing,
     SenderKind,
     Ticket,
     TicketEvent,
@@ -114,6 +115,7 @@ def _insert_ticket(
         created_at=now,
         queued_at=now,
         last_customer_activity_at=now,
+        assistant_state=_assistant_start(session, enterprise_id, listing_id),
     )
     session.add(ticket)
     record_transition(
@@ -121,6 +123,16 @@ def _insert_ticket(
     )
     session.flush()
     return ticket
+
+
+def _assistant_start(
+    session: Session, enterprise_id: uuid.UUID, listing_id: uuid.UUID | None
+) -> str:
+    """ "active" when the ticket's listing has its automated assistant switched on."""
+    listing = session.get(Listing, listing_id) if listing_id else None
+    if listing is None or listing.enterprise_id != enterprise_id:
+        return ""
+    return "active" if listing.assistant_enabled else ""
 
 
 def assign_ticket(
@@ -140,6 +152,10 @@ def assign_ticket(
     ticket.assignee_id = user_id
     ticket.assigned_at = ticket.assigned_at or now
     session.add(ticket)
+    if ticket.assistant_state == "active":  # a CSR took the chat: the assistant stops
+        ticket.assistant_state, ticket.handed_off_at = "handed_off", now
+        actor = actor_user_id or user_id
+        record_transition(session, ticket, "handed_off", actor, SenderKind.CSR, now, reason="taken")
     record_transition(
         session, ticket, kind, actor_user_id or user_id, SenderKind.CSR, now, to=str(user_id)
     )

@@ -35,6 +35,7 @@ def ticket_row(ticket: TicketPublic, zone: zoneinfo.ZoneInfo) -> dict[str, str]:
         "created": created.strftime("%b %-d, %Y · %H:%M"),
         "created_iso": ticket.created_at.isoformat(),
         "chat_href": routes.workspace_chat_path(ticket.id),
+        "with_assistant": "1" if ticket.assistant_state == "active" else "",
     }
 
 

@@ -159,3 +159,34 @@ def test_abandonment_window_is_configurable(api, a):
     )
     assert api.patch(a["base"], headers=a["csr"], json={"name": "X"}).status_code == 403
     assert api.get("/api/v1/listings", headers=a["csr"]).json()[0]["abandon_after_minutes"] == 90
+
+
+def test_the_automated_assistant_is_switched_on_named_and_checked(api, a, b):
+    assert api.get("/api/v1/listings", headers=a["csr"]).json()[0]["assistant_enabled"] is False
+    changed = api.patch(
+        a["base"],
+        headers=a["api"],
+        json={"assistant_enabled": True, "assistant_name": "  Sunny   Bot "},
+    )
+    assert changed.status_code == 200
+    assert (changed.json()["assistant_enabled"], changed.json()["assistant_name"]) == (
+        True,
+        "Sunny Bot",
+    )
+    for bad in (
+        {"assistant_name": "   "},
+        {"assistant_name": "x" * 61},
+        {"assistant_name": "a\x00"},
+    ):
+        response = api.patch(a["base"], headers=a["api"], json={"assistant_enabled": False, **bad})
+        assert response.status_code in (400, 422), bad
+    # A refused change leaves everything as it was, the on/off switch included.
+    listing = api.get("/api/v1/listings", headers=a["csr"]).json()[0]
+    assert (listing["assistant_enabled"], listing["assistant_name"]) == (True, "Sunny Bot")
+    assert (
+        api.patch(a["base"], headers=a["csr"], json={"assistant_enabled": False}).status_code == 403
+    )
+    assert (
+        api.patch(b["base"], headers=a["api"], json={"assistant_enabled": True}).status_code == 404
+    )
+    assert api.get("/api/v1/listings", headers=b["csr"]).json()[0]["assistant_enabled"] is False
