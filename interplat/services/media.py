@@ -11,14 +11,12 @@ and the browser's cache keeps working.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import uuid
 
 from sqlmodel import Session
 
-from ..config import get_settings
 from ..models import Attachment, utcnow
+from . import signing
 from .errors import NotFound, PermissionDenied
 
 MEDIA_PATH = "/api/media"
@@ -32,9 +30,7 @@ class MediaLinkInvalid(PermissionDenied):
 
 def signature(attachment_id: uuid.UUID, expires: int) -> str:
     """The HMAC that proves a URL for ``attachment_id`` valid until ``expires`` (epoch s)."""
-    key = get_settings().secret_key.get_secret_value().encode()
-    payload = f"media:{attachment_id.hex}:{expires}".encode()
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+    return signing.sign("media", f"{attachment_id.hex}:{expires}")
 
 
 def media_path(
@@ -60,7 +56,7 @@ def open_media(
         MediaLinkInvalid: a wrong signature, or the URL has expired.
         NotFound: the attachment was deleted.
     """
-    if not (sig.isascii() and hmac.compare_digest(signature(attachment_id, expires), sig)):
+    if not signing.is_signed("media", f"{attachment_id.hex}:{expires}", sig):
         raise MediaLinkInvalid("This media link is not valid.")
     if expires < (now or utcnow()).timestamp():
         raise MediaLinkInvalid("This media link has expired; reload the conversation.")
