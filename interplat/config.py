@@ -103,6 +103,10 @@ class Settings(BaseSettings):
         20 * 1024 * 1024, description="Largest voice message file accepted"
     )
     voice_max_seconds: int = Field(300, description="Longest voice message accepted, in seconds")
+    voice_silence_seconds: float = Field(
+        2.0,
+        description="Pause after speech that ends and sends a recording (0 turns auto-stop off)",
+    )
 
     payment_provider: PaymentProvider = Field(
         PaymentProvider.SANDBOX, description="sandbox (built-in test processor) or stripe"

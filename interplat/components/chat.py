@@ -8,21 +8,31 @@ from ..state.threads import WAVE_HEIGHT
 
 # MediaRecorder in the page: start, then stop and POST the clip to a URL. Chrome records
 # WebM/Opus, Safari MP4/AAC, Firefox Ogg/Opus; the server reads the type from the bytes.
+# While recording, an AnalyserNode measures the loudness (RMS) about 15 times a second:
+# it drives the level bar (#voice-level) and ends the recording after a pause.
+# ``start({silence, maxWait})``: ``silence`` seconds of quiet once speech was heard end
+# it ("silence"); ``maxWait`` seconds without any speech end it too ("nothing"). 0 turns
+# either off. ``waitForEnd()`` resolves with that reason (or "manual" when the person
+# sent or canceled), so the page's state learns of an automatic stop and sends.
 RECORDER_JS = """
 window.interplatRecorder = window.interplatRecorder || {
-  rec: null, chunks: [], started: 0, timer: null,
-  async start() {
+  rec: null, chunks: [], started: 0, timer: null, meter: null, audio: null,
+  level: 0, peak: 0, heard: false, quietSince: 0, opts: {}, ending: null, endWith: null,
+  SPEECH_RMS: 0.02,
+  async start(opts) {
     if (!navigator.mediaDevices || !window.MediaRecorder) return "unsupported";
     let stream;
     try { stream = await navigator.mediaDevices.getUserMedia({audio: true}); }
     catch (e) { return "denied"; }
     const type = ["audio/webm;codecs=opus", "audio/mp4", "audio/ogg;codecs=opus"]
       .find((t) => MediaRecorder.isTypeSupported(t));
+    this.opts = opts || {};
     this.chunks = [];
     this.rec = new MediaRecorder(stream, type ? {mimeType: type} : {});
     this.rec.ondataavailable = (e) => { if (e.data.size) this.chunks.push(e.data); };
     this.rec.start(250);
     this.started = Date.now();
+    this.ending = new Promise((resolve) => { this.endWith = resolve; });
     clearInterval(this.timer);
     this.timer = setInterval(() => {
       const el = document.getElementById("voice-elapsed");
@@ -30,10 +40,52 @@ window.interplatRecorder = window.interplatRecorder || {
       const s = Math.floor((Date.now() - this.started) / 1000);
       el.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
     }, 250);
+    this.listen(stream);
     return "recording";
   },
+  listen(stream) {
+    this.level = 0; this.peak = 0; this.heard = false; this.quietSince = Date.now();
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      this.audio = new Ctx();
+      this.audio.resume().catch(() => {});
+      const analyser = this.audio.createAnalyser();
+      analyser.fftSize = 1024;
+      this.audio.createMediaStreamSource(stream).connect(analyser);
+      const samples = new Float32Array(analyser.fftSize);
+      clearInterval(this.meter);
+      this.meter = setInterval(() => this.measure(analyser, samples), 66);
+    } catch (e) { this.audio = null; }
+  },
+  measure(analyser, samples) {
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const v of samples) sum += v * v;
+    const rms = Math.sqrt(sum / samples.length);
+    this.level = Math.min(1, Math.sqrt(rms * 8));
+    this.peak = Math.max(this.peak, this.level);
+    const bar = document.getElementById("voice-level");
+    if (bar) {
+      bar.style.transform = "scaleX(" + Math.max(0.03, this.level).toFixed(3) + ")";
+      bar.dataset.level = this.level.toFixed(3);
+    }
+    const now = Date.now();
+    if (rms >= this.SPEECH_RMS) { this.heard = true; this.quietSince = now; }
+    const silence = Number(this.opts.silence) || 0, maxWait = Number(this.opts.maxWait) || 0;
+    if (this.heard && silence > 0 && now - this.quietSince >= silence * 1000) this.end("silence");
+    else if (!this.heard && maxWait > 0 && now - this.started >= maxWait * 1000) this.end("nothing");
+  },
+  end(reason) {
+    clearInterval(this.meter);
+    this.meter = null;
+    if (this.audio) { this.audio.close().catch(() => {}); this.audio = null; }
+    if (this.endWith) { const done = this.endWith; this.endWith = null; done(reason); }
+  },
+  waitForEnd() { return this.ending || Promise.resolve("manual"); },
   stop() {
     clearInterval(this.timer);
+    this.end("manual");
     return new Promise((resolve) => {
       const rec = this.rec;
       this.rec = null;
@@ -53,6 +105,7 @@ window.interplatRecorder = window.interplatRecorder || {
     try {
       const r = await fetch(url, {method: "POST", body: blob, headers});
       const body = await r.json().catch(() => ({}));
+      if (r.ok && body.declined) return {declined: true};
       if (r.ok) return {id: body.id || ""};
       return {error: (body.error && body.error.message) || "The voice message could not be sent."};
     } catch (e) {
@@ -66,6 +119,30 @@ window.interplatRecorder = window.interplatRecorder || {
 
 def recorder_script() -> rx.Component:
     return rx.script(RECORDER_JS)
+
+
+def level_meter() -> rx.Component:
+    """The live loudness bar the recorder scales while the microphone is open."""
+    return rx.box(
+        rx.box(
+            id="voice-level",
+            height="100%",
+            width="100%",
+            background=rx.color("red", 9),
+            border_radius="3px",
+            transform="scaleX(0.03)",
+            transform_origin="left center",
+            transition="transform 60ms linear",
+        ),
+        flex="1",
+        min_width="40px",
+        height="6px",
+        border_radius="3px",
+        background=rx.color("gray", 4),
+        overflow="hidden",
+        aria_hidden="true",
+        data_testid="voice-level",
+    )
 
 
 def voice_message(message: rx.Var, color: rx.Var | str) -> rx.Component:
@@ -125,6 +202,24 @@ def voice_message(message: rx.Var, color: rx.Var | str) -> rx.Component:
         spacing="1",
         width="100%",
         min_width="220px",
+    )
+
+
+def receipt(state: rx.Var) -> rx.Component:
+    """Under one's own message: sent (one tick), delivered (two), read (two, bright)."""
+    return rx.hstack(
+        rx.cond(state == "sent", rx.icon("check", size=14), rx.icon("check-check", size=14)),
+        rx.text(
+            rx.match(state, ("read", "Read"), ("delivered", "Delivered"), "Sent"),
+            size="1",
+        ),
+        justify="end",
+        align="center",
+        spacing="1",
+        opacity=rx.cond(state == "read", "1", "0.7"),
+        font_weight=rx.cond(state == "read", "bold", "normal"),
+        data_receipt=state,
+        data_testid="receipt",
     )
 
 

@@ -36,7 +36,7 @@ from .auth import Principal
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .transcription import Backend, get_backend
 from .transcription.audio import InvalidAudio, decode, duration_ms, media_type, waveform
-from .transcription.commands import parse_command
+from .transcription.commands import Command, parse_command
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,20 @@ class TranscriptionOutcome:
     language: str
     error: str
     stored_now: bool  # False when an earlier attempt had already settled it
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a hands-free reply said, heard before anything is stored."""
+
+    text: str
+    language: str
+    command: Command | None
+
+    @property
+    def declined(self) -> bool:
+        """Nothing said, or "no" / "stop": the customer does not want to reply."""
+        return not self.text or self.command in ("no", "stop")
 
 
 def post_voice_message(
@@ -167,6 +181,29 @@ def transcribe_message(
         "waveform": waveform(samples),
     }
     return _settle(session, message_id, values)
+
+
+def hear(data: bytes, *, backend: Backend) -> Heard:
+    """Transcribe a clip without storing it: a hands-free reply is kept or dropped on
+    what it says. Call it with no transaction open (the model takes seconds).
+
+    Raises:
+        InvalidAudio: empty, damaged, not audio, or past the size or duration limit.
+    """
+    samples = decode(data)
+    language = get_settings().stt_language.strip() or None
+    result = backend.transcribe(samples, language=language)
+    text = result.text.strip()
+    return Heard(text, result.language[:8], parse_command(text) if text else None)
+
+
+def keep_heard(*, session: Session, message_id: uuid.UUID, heard: Heard) -> Message:
+    """Store a heard reply's transcript on its new voice message and announce it, as the
+    worker would (the clip is never transcribed twice)."""
+    values: dict[str, object] = {"transcript": heard.text, "transcript_language": heard.language}
+    _settle(session, message_id, values)
+    announce_transcript(session=session, message_id=message_id)
+    return _voice_message(session, message_id)
 
 
 def mark_failed(

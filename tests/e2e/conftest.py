@@ -265,3 +265,62 @@ def log_in(page, app: RunningApp, email: str, password: str = DEMO_PASSWORD) -> 
     page.get_by_test_id("login-submit").click()
     expect(page).to_have_url(path_is("/dashboard"), timeout=30_000)
     expect(page.get_by_test_id("user-name")).to_be_visible(timeout=30_000)
+
+
+def new_customer_chat(database_url: str, slug: str, phone: str, first_name: str) -> tuple[str, str]:
+    """A new waiting ticket of the enterprise ``slug`` and its chat link: (ticket id, code)."""
+    from interplat.db import session_scope
+    from interplat.models import Channel
+    from interplat.services import customers, enterprises, links, tickets
+
+    with session_scope(database_url) as session:
+        enterprise = enterprises.find_enterprise_by_slug(session=session, slug=slug)
+        customer, _ = customers.find_or_create_customer(
+            session=session, enterprise_id=enterprise.id, phone=phone, first_name=first_name
+        )
+        ticket, _ = tickets.open_ticket(
+            session=session, enterprise_id=enterprise.id, customer_id=customer.id, source="ivr"
+        )
+        link = links.create_short_link(
+            session=session,
+            enterprise_id=enterprise.id,
+            channel=Channel.IVR,
+            ticket_id=ticket.id,
+            customer_id=customer.id,
+        )
+        return str(ticket.id), link.code
+
+
+def bearer_for(database_url: str, email: str) -> dict[str, str]:
+    """An Authorization header for a demo user (a login the app itself checks)."""
+    from interplat.db import session_scope
+    from interplat.services import auth
+
+    with session_scope(database_url) as session:
+        login = auth.log_in(session=session, email=email, password=DEMO_PASSWORD, ttl_hours=1)
+    return {"Authorization": f"Bearer {login.token}"}
+
+
+def espeak_wav(
+    directory: Path, name: str, text: str, voice: str = "en-us", lead_in: float = 0.0
+) -> Path:
+    """``text`` spoken by espeak-ng into ``directory/name.wav`` (half a second of quiet
+    either side, plus ``lead_in`` seconds before), for a fake microphone or an upload."""
+    import numpy as np
+
+    from tests.services.transcription import speech
+
+    said = speech.speak(speech.Clip(name, text, voice, 150))
+    pcm = np.concatenate([np.zeros(int(said.rate * lead_in), dtype=np.int16), said.pcm])
+    path = directory / f"{name}.wav"
+    path.write_bytes(speech.encode(pcm, said.rate, "wav"))
+    return path
+
+
+def answer_hands_free_offer(page, *, enable: bool) -> None:
+    """The customer's first microphone tap of a tab offers hands-free mode: answer it."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("hands-free-offer")).to_be_visible(timeout=10_000)
+    page.get_by_test_id("hands-free-enable" if enable else "hands-free-decline").click()
+    expect(page.get_by_test_id("hands-free-offer")).to_have_count(0, timeout=10_000)

@@ -23,7 +23,14 @@ from interplat.services import (
     links,
     tickets,
 )
-from tests.e2e.conftest import DESKTOP, PHONE, launch_with_microphone, log_in, shot
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    answer_hands_free_offer,
+    launch_with_microphone,
+    log_in,
+    shot,
+)
 from tests.services.transcription import speech
 
 CLIP = speech.CLIPS[0]  # "Hello, I would like to check the balance on my credit card."
@@ -109,8 +116,10 @@ def png(rgb: tuple[int, int, int], width: int = 320, height: int = 200) -> bytes
     )
 
 
-def record(page, seconds: float) -> None:
+def record(page, seconds: float, *, first_on_phone: bool = False) -> None:
     page.get_by_test_id("voice-record").click()
+    if first_on_phone:  # a customer's first tap offers hands-free mode first
+        answer_hands_free_offer(page, enable=False)
     expect(page.get_by_test_id("voice-recording")).to_be_visible(timeout=10_000)
     page.wait_for_timeout(int(seconds * 1000))
     page.get_by_test_id("voice-send").click()
@@ -198,7 +207,7 @@ def test_csr_and_customer_chat_live_with_text_images_and_voice(
         csr.keyboard.press("Escape")
 
         # Voice both ways: the customer's clip is transcribed and reaches the CSR live.
-        record(customer, seconds + 0.5)
+        record(customer, seconds + 0.5, first_on_phone=True)
         voice = thread.get_by_test_id("thread-message").filter(
             has=csr.get_by_test_id("voice-waveform")
         )

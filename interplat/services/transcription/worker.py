@@ -30,6 +30,7 @@ from ..voice_messages import (
     pending_voice_messages,
     transcribe_message,
 )
+from . import get_backend
 from .base import Backend, ModelUnavailable
 from .faster_backend import cores
 
@@ -94,6 +95,14 @@ class TranscriptionWorker:
             self._pending.add(message_id)
         self._queue.put(message_id)
         return True
+
+    def backend(self) -> Backend:
+        """The model the threads run: the one given, or the process's shared one.
+
+        Raises:
+            ModelUnavailable: no model to load.
+        """
+        return self._backend or get_backend()
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until nothing is queued or running; ``False`` on timeout."""
@@ -170,6 +179,17 @@ def submit(message_id: uuid.UUID) -> None:
     worker = _worker
     if worker is not None:
         worker.submit(message_id)
+
+
+def shared_backend() -> Backend:
+    """The model this process's worker uses, for a caller that must hear a clip now
+    (a hands-free reply) without loading a second copy.
+
+    Raises:
+        ModelUnavailable: no model to load.
+    """
+    worker = _worker
+    return worker.backend() if worker is not None else get_backend()
 
 
 def sweep(url: str | None = None, *, now: dt.datetime | None = None) -> int:
