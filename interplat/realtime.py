@@ -54,12 +54,14 @@ def clients_for(event: DomainEvent) -> list[tuple[str, Client]]:
     """Tabs that should hear an event: the enterprise's staff, and the customer whose
     ticket it concerns (a customer never hears about anyone else's)."""
     ticket_id = str(event.data.get("ticket_id") or "")
+    only = str(event.data.get("audience") or "")  # e.g. a receipt concerns one side
     with _lock:
         return [
             (t, c)
             for t, c in _clients.items()
             if c.enterprise_id == event.enterprise_id
             and (c.audience == "staff" or (ticket_id and c.ticket_id == ticket_id))
+            and only in ("", c.audience)
         ]
 
 

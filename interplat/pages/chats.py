@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ..components.chat import media_body, recorder_script, typing_hint
+from ..components.chat import media_body, receipt, recorder_script, typing_hint
+from ..components.chat_cards import card_or
 from ..components.common import empty_state
 from ..components.customer_composer import ACCEPT_UPLOADS
 from ..components.shell import staff_page
@@ -138,6 +139,7 @@ def _chat_list() -> rx.Component:
 def _bubble(message: rx.Var) -> rx.Component:
     mine = message["sender_kind"] == "csr"
     automated = message["sender_kind"] == "system"
+    bot = message["sender_kind"] == "assistant"  # the automated assistant, not this CSR
     return rx.cond(
         message["kind"] == "event",
         rx.center(
@@ -149,11 +151,12 @@ def _bubble(message: rx.Var) -> rx.Component:
         rx.hstack(
             rx.box(
                 rx.hstack(
+                    rx.cond(bot, rx.icon("bot", size=14, data_testid="assistant-label")),
                     rx.text(
                         rx.cond(
                             automated,
                             "Automated",
-                            rx.cond(mine, message["sender_name"], S.customer["name"]),
+                            rx.cond(mine | bot, message["sender_name"], S.customer["name"]),
                         ),
                         size="1",
                         weight="bold",
@@ -165,16 +168,21 @@ def _bubble(message: rx.Var) -> rx.Component:
                     ),
                     spacing="2",
                 ),
-                media_body(message, rx.color("accent", 10)),
+                card_or(message, media_body(message, rx.color("accent", 10))),
+                rx.cond(mine, receipt(message["receipt"])),
                 padding="8px 12px",
                 border_radius="12px",
                 max_width="70%",
                 background=rx.cond(
                     mine,
                     rx.color("accent", 3),
-                    rx.cond(automated, rx.color("gray", 2), rx.color("gray", 3)),
+                    rx.cond(
+                        bot,
+                        rx.color("violet", 2),
+                        rx.cond(automated, rx.color("gray", 2), rx.color("gray", 3)),
+                    ),
                 ),
-                border=rx.cond(automated, f"1px dashed {rx.color('gray', 6)}", "none"),
+                border=rx.cond(automated | bot, f"1px dashed {rx.color('gray', 6)}", "none"),
             ),
             justify=rx.cond(mine, "end", "start"),
             width="100%",
@@ -288,6 +296,9 @@ def _chat_header() -> rx.Component:
                     ),
                 ),
                 spacing="2",
+                # Narrow columns wrap the actions under each other instead of overflowing.
+                flex_wrap="wrap",
+                justify="end",
             ),
         ),
         width="100%",
@@ -581,6 +592,16 @@ def _customer_panel() -> rx.Component:
                             color_scheme="green",
                             variant="soft",
                             data_testid="in-my-loop",
+                        ),
+                    ),
+                    rx.cond(
+                        S.customer["offers_off"] != "",
+                        rx.badge(
+                            rx.icon("bell-off", size=12),
+                            "No offers or news",
+                            color_scheme="orange",
+                            variant="soft",
+                            data_testid="offers-off",
                         ),
                     ),
                     spacing="1",

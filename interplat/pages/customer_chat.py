@@ -4,32 +4,73 @@ from __future__ import annotations
 
 import reflex as rx
 
+from .. import routes
 from ..components.chat import typing_hint
 from ..components.customer import brand_header, customer_layout, hosted_mark
 from ..components.customer_composer import composer
+from ..components.customer_end import chat_end
 from ..components.customer_thread import thread
 from ..state.customer import CustomerChatState as S
 
 
-def _ended_or_missing(title: str, text: rx.Var | str) -> rx.Component:
+def _ended_or_missing(title: str, text: rx.Var | str, *actions: rx.Component) -> rx.Component:
     return rx.vstack(
         rx.icon("link-2-off", size=40, color=rx.color("gray", 9)),
-        rx.heading(title, size="5", data_testid="link-problem"),
+        rx.heading(title, size="5", data_testid="link-problem", text_align="center"),
         rx.text(text, color_scheme="gray", size="2", text_align="center"),
-        rx.cond(
-            S.contact_phone != "",
-            rx.link(
-                rx.button(
-                    rx.icon("phone"), "Call ", S.brand_name, size="3", background=S.primary_color
-                ),
-                href="tel:" + S.contact_phone,
-            ),
-        ),
+        rx.vstack(*actions, spacing="2", width="100%", max_width="320px", padding_top="8px"),
         align="center",
         spacing="3",
         padding="64px 24px",
         width="100%",
         flex="1",
+    )
+
+
+def _expired_actions() -> list[rx.Component]:
+    """Start over from the enterprise's website entry link, or call it."""
+    return [
+        rx.cond(
+            S.new_chat_path != "",
+            rx.link(
+                rx.button(
+                    rx.icon("message-circle-plus"),
+                    "Start a new chat",
+                    size="3",
+                    width="100%",
+                    background=S.primary_color,
+                ),
+                href=S.new_chat_path,
+                width="100%",
+                data_testid="start-new-chat",
+            ),
+        ),
+        rx.cond(
+            S.contact_phone != "",
+            rx.link(
+                rx.button(
+                    rx.icon("phone"),
+                    "Call ",
+                    S.brand_name,
+                    size="3",
+                    width="100%",
+                    variant="outline",
+                    color=S.primary_color,
+                    box_shadow="inset 0 0 0 1px " + S.primary_color,
+                ),
+                href="tel:" + S.contact_phone,
+                width="100%",
+            ),
+        ),
+    ]
+
+
+def _directory_action() -> rx.Component:
+    return rx.link(
+        rx.button(rx.icon("store"), "Find a business to chat with", size="3", width="100%"),
+        href=routes.DIRECTORY,
+        width="100%",
+        data_testid="to-directory",
     )
 
 
@@ -103,7 +144,7 @@ def customer_chat_page() -> rx.Component:
         (
             "ok",
             customer_layout(
-                brand_header(),
+                brand_header(menu=True),
                 rx.cond(
                     S.reference != "",
                     rx.text(
@@ -119,6 +160,7 @@ def customer_chat_page() -> rx.Component:
                 thread(),
                 typing_hint(S.csr_typing, S.brand_name),
                 rx.cond(S.ticket_open, composer()),
+                chat_end(),
                 hosted_mark(),
             ),
         ),
@@ -130,7 +172,8 @@ def customer_chat_page() -> rx.Component:
                 _ended_or_missing(
                     "This link has expired",
                     "For your security, chat links work for a limited time. "
-                    "Call us and we will send you a new one.",
+                    "Start a new chat, or call us and we will send you a new link.",
+                    *_expired_actions(),
                 ),
                 hosted_mark(),
             ),
@@ -139,6 +182,7 @@ def customer_chat_page() -> rx.Component:
             _ended_or_missing(
                 "We could not find this chat",
                 "Check that the link was copied completely, or ask for a new one.",
+                _directory_action(),
             ),
             hosted_mark(),
         ),

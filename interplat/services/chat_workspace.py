@@ -24,9 +24,8 @@ from ..models import (
     TicketEvent,
     TicketStatus,
     User,
-    utcnow,
 )
-from . import assist, canned, enterprises, events, messages, sms_status, ticket_list, tickets
+from . import assist, canned, enterprises, messages, sms_status, ticket_list, tickets
 from .auth import Principal
 from .errors import PermissionDenied
 
@@ -59,6 +58,8 @@ class CustomerPanel:
     source: str  # this conversation's channel
     registration_source: str  # the channel of the customer's first conversation
     in_my_loop: bool
+    # False once the customer turned offers and news off (service messages still go).
+    offers_allowed: bool = True
     past_tickets: list[ticket_list.TicketPublic] = field(default_factory=list)
 
 
@@ -91,6 +92,14 @@ def my_chats(*, session: Session, principal: Principal) -> list[ChatSummary]:
         )
     ).all()
     ids = [ticket.id for ticket, _ in rows]
+    # On the representative's screen now: the customer's messages are delivered.
+    messages.mark_seen(
+        session=session,
+        enterprise_id=principal.enterprise_id,
+        ticket_ids=ids,
+        senders=[SenderKind.CUSTOMER],
+        read=False,
+    )
     stats = _thread_stats(session, ids)
     summaries = []
     for ticket, customer in rows:
@@ -223,20 +232,14 @@ def open_chat(
 
 def mark_read(*, session: Session, ticket: Ticket, now: dt.datetime | None = None) -> int:
     """Mark the customer's unread messages read; publishes ``message.read`` if any were."""
-    result = session.exec(
-        sa.update(Message)
-        .where(
-            col(Message.ticket_id) == ticket.id,
-            col(Message.sender_kind) == SenderKind.CUSTOMER,
-            col(Message.read_at).is_(None),
-        )
-        .values(read_at=now or utcnow())
-        .execution_options(synchronize_session=False)
+    return messages.mark_seen(
+        session=session,
+        enterprise_id=ticket.enterprise_id,
+        ticket_ids=[ticket.id],
+        senders=[SenderKind.CUSTOMER],
+        read=True,
+        now=now,
     )
-    count = int(getattr(result, "rowcount", 0) or 0)
-    if count:
-        events.publish(session, "message.read", ticket.enterprise_id, ticket_id=str(ticket.id))
-    return count
 
 
 EVENT_TEXT = {
@@ -247,6 +250,14 @@ EVENT_TEXT = {
     "resolved": "Resolved by {actor}",
     "abandoned": "Closed as abandoned",
     "rated": "Rated {rating}/5",
+    "handed_off": "The assistant handed over: {reason}",
+}
+# Why the automated assistant let go of a chat (services/assistant.py REASON_*).
+HANDOFF_REASONS = {
+    "asked": "the customer asked for a person",
+    "no_answer": "it had no answer",
+    "media": "the customer sent a voice message, photo or file",
+    "taken": "taken by {actor}",
 }
 
 
@@ -271,6 +282,9 @@ def staff_thread(*, session: Session, ticket: Ticket) -> list[messages.MessagePu
                 "to": names.get(detail.get("to", ""), "a colleague"),
                 "actor": names.get(str(event.actor_user_id), "the system"),
                 "rating": detail.get("rating", "?"),
+                "reason": HANDOFF_REASONS.get(detail.get("reason", ""), "to a person").format(
+                    actor=names.get(str(event.actor_user_id), "a colleague")
+                ),
             }
         )
         timed.append((event.created_at, _system_line(f"event-{event.id}", text, event.created_at)))
@@ -346,6 +360,7 @@ def customer_panel(*, session: Session, ticket: Ticket, user_id: uuid.UUID) -> C
         source=ticket.source,
         registration_source=first_source or ticket.source,
         in_my_loop=bool(in_loop),
+        offers_allowed=customer.marketing_opt_in,
         past_tickets=[t for t in past if t.id != str(ticket.id)][:PAST_TICKETS],
     )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
+from .. import routes
 from ..models import (
     Channel,
     Customer,
@@ -17,7 +18,17 @@ from ..models import (
     Ticket,
     utcnow,
 )
-from . import attachments, automation, chat_actions, links, messages, tickets, voice_messages
+from . import (
+    assistant,
+    attachments,
+    automation,
+    chat_actions,
+    directory,
+    links,
+    messages,
+    tickets,
+    voice_messages,
+)
 from .enterprises import BrandPublic, brand_of, get_listing
 from .errors import Conflict, NotFound, ValidationFailed
 
@@ -37,6 +48,15 @@ class ChatView:
     listing_name: str = ""
     enterprise_id: str = ""
     ticket_id: str = ""
+    customer_id: str = ""  # remembered in the browser's chat session cookie
+    # Expired or revoked: where "Start a new chat" goes (the website entry link's page).
+    new_chat_path: str = ""
+    # After the end: the customer's rating (0 until rated) and whether they may still rate.
+    can_rate: bool = False
+    rating: int = 0
+    rating_comment: str = ""
+    # The header menu's "Join <enterprise>'s loop" switch: marketing allowed or not.
+    in_loop: bool = False
 
 
 def load_chat(
@@ -54,6 +74,7 @@ def load_chat(
             state="expired",
             brand=brand_of(exc.enterprise),
             contact_phone=exc.enterprise.contact_phone,
+            new_chat_path=_new_chat_path(session, exc.enterprise),
         )
     except NotFound:
         return ChatView(state="missing")
@@ -65,7 +86,7 @@ def load_chat(
             contact_phone=enterprise.contact_phone,
             listing_name=listing.name,
         )
-    return ChatView(
+    view = ChatView(
         state="ok",
         brand=brand_of(enterprise),
         contact_phone=enterprise.contact_phone,
@@ -74,6 +95,33 @@ def load_chat(
         ticket_open=ticket is not None and ticket.status in ("waiting", "assigned"),
         enterprise_id=str(enterprise.id),
         ticket_id=str(ticket.id) if ticket else "",
+        customer_id=str(ticket.customer_id) if ticket else "",
+    )
+    return _with_choices(session, view, ticket)
+
+
+def _new_chat_path(session: Session, enterprise: Enterprise) -> str:
+    """The start page of the enterprise's website entry link ("" if it takes no chats)."""
+    if not enterprise.is_active:
+        return ""
+    try:
+        code = directory.website_entry_code(session=session, enterprise=enterprise)
+    except NotFound:
+        return ""
+    return routes.chat_path(code)
+
+
+def _with_choices(session: Session, view: ChatView, ticket: Ticket | None) -> ChatView:
+    """The view with what the customer has chosen, or may still choose, about it."""
+    if ticket is None:
+        return view
+    customer = session.get(Customer, ticket.customer_id)
+    return replace(
+        view,
+        can_rate=ticket.status not in ("waiting", "assigned") and ticket.rating is None,
+        rating=ticket.rating or 0,
+        rating_comment=ticket.rating_comment,
+        in_loop=bool(customer and customer.marketing_opt_in),
     )
 
 
@@ -91,6 +139,15 @@ def _customer_thread(
 ) -> list[messages.MessagePublic]:
     if ticket.status in ("waiting", "assigned"):
         automation.send_welcome(session=session, ticket=ticket, now=now)
+    # On the customer's screen now: the representative sees "Read" under their replies.
+    messages.mark_seen(
+        session=session,
+        enterprise_id=enterprise.id,
+        ticket_ids=[ticket.id],
+        senders=[SenderKind.CSR, SenderKind.ASSISTANT],
+        read=True,
+        now=now,
+    )
     return [
         replace(m, sender_name=enterprise.brand_name) if m.sender_kind == "system" else m
         for m in messages.list_thread(
@@ -161,7 +218,8 @@ def _checked_first_name(raw: str) -> str:
 def send_customer_text(
     *, session: Session, code: str, body: str, now: dt.datetime | None = None
 ) -> messages.MessagePublic:
-    """A text from the customer into the ticket behind the link."""
+    """A text from the customer into the ticket behind the link (the automated assistant,
+    while it holds the chat, answers it)."""
     ticket = _open_ticket_of_link(session, code, now)
     message = messages.post_message(
         session=session,
@@ -171,7 +229,18 @@ def send_customer_text(
         kind=MessageKind.TEXT,
         now=now,
     )
+    assistant.reply_to(session=session, ticket=ticket, message=message)
     return messages.to_public(message, "You")
+
+
+def send_quick_reply(
+    *, session: Session, code: str, text: str, now: dt.datetime | None = None
+) -> messages.MessagePublic | None:
+    """A tapped quick reply ("Yes", "No", "Live chat"), sent as the customer's own text;
+    ``None`` when it is no longer on offer (a double tap changes nothing)."""
+    ticket = _open_ticket_of_link(session, code, now)
+    message = assistant.tap_quick_reply(session=session, ticket=ticket, text=text, now=now)
+    return messages.to_public(message, "You") if message else None
 
 
 def send_customer_voice(
@@ -199,6 +268,7 @@ def send_customer_voice(
         filename=filename,
         now=now,
     )
+    assistant.reply_to(session=session, ticket=ticket, message=message)  # a person takes it
     return messages.public_of(session, message, "You")
 
 
@@ -219,6 +289,7 @@ def send_customer_attachment(
         filename=filename,
         now=now,
     )
+    assistant.reply_to(session=session, ticket=ticket, message=message)  # a person takes it
     return messages.public_of(session, message, "You")
 
 

@@ -25,7 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import automation, customers, enterprises, ivr, links, messages, tickets, users
+from . import assist, automation, customers, enterprises, ivr, links, messages, tickets, users
 
 DEMO_PASSWORD = "interplat-demo"
 
@@ -103,6 +103,24 @@ ENTERPRISES = [
             ("abandoned", Channel.SMS, ["Hello? I have a question about my mortgage."]),
         ],
         "welcome": "Welcome to Symphony Financial, {first_name}! A specialist will be with you shortly.",
+        # The automated assistant answers new web chats first: (name, keywords, reply).
+        "assistant": (
+            "Symphony Assistant",
+            [
+                (
+                    "Balance",
+                    ["balance"],
+                    "You can check your balance any time in the Symphony app under Accounts, "
+                    "or reply Live chat and a specialist will look it up with you.",
+                ),
+                (
+                    "Lost or stolen card",
+                    ["lost my card", "lost card", "stolen"],
+                    "You can freeze your card right away in the Symphony app under Cards, "
+                    "then Freeze card. Reply Live chat and a specialist will order a new one.",
+                ),
+            ],
+        ),
     },
     {
         "slug": "ticket4me",
@@ -157,6 +175,23 @@ ENTERPRISES = [
             ("abandoned", Channel.IVR, ["Hi, is anyone there?"]),
         ],
         "welcome": "Hi {first_name}, thanks for contacting Ticket4Me! We'll be right with you.",
+        "assistant": (
+            "Ticket4Me Assistant",
+            [
+                (
+                    "Refunds",
+                    ["refund"],
+                    "Refunds for a cancelled show go back to your card within 5 business days, "
+                    "automatically. Reply Live chat if yours has not arrived.",
+                ),
+                (
+                    "Missing tickets",
+                    ["my tickets", "e-tickets", "resend"],
+                    "Your e-tickets are in the Ticket4Me app under My Tickets. Reply Live chat "
+                    "and a teammate will email them again.",
+                ),
+            ],
+        ),
     },
 ]
 
@@ -296,6 +331,34 @@ def _seed_enterprise(session: Session, spec: dict[str, Any], now: dt.datetime) -
             source,
             lines,
             started,
+        )
+    # After the seeded conversations, which show tickets a person already handles.
+    _seed_assistant(session, enterprise.id, listing.id, spec["assistant"])
+
+
+def _seed_assistant(
+    session: Session,
+    enterprise_id: uuid.UUID,
+    listing_id: uuid.UUID,
+    spec: tuple[str, list[tuple[str, list[str], str]]],
+) -> None:
+    """Switch the listing's automated assistant on, with a rule per common question."""
+    name, rules = spec
+    enterprises.update_listing(
+        session=session,
+        enterprise_id=enterprise_id,
+        listing_id=listing_id,
+        assistant_enabled=True,
+        assistant_name=name,
+    )
+    for title, keywords, reply in rules:
+        assist.create_rule(
+            session=session,
+            enterprise_id=enterprise_id,
+            listing_id=listing_id,
+            name=title,
+            keywords=keywords,
+            replies=[reply],
         )
 
 

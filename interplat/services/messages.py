@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..models import Attachment, Message, MessageKind, SenderKind, Ticket, User, utcnow
-from . import events, media
+from ..models import Attachment, Listing, Message, MessageKind, SenderKind, Ticket, User, utcnow
+from . import chat_cards, events, media
 from .errors import NotFound, ValidationFailed
 
 MAX_TEXT_LENGTH = 4000
@@ -35,10 +37,20 @@ class MessagePublic:
     media_url: str = ""
     content_type: str = ""
     filename: str = ""
+    # How far it got to the other side: "sent", "delivered" (on their screen's list) or
+    # "read" (the conversation open in front of them).
+    receipt: str = "sent"
+    # An offer's or payment request's card (services/chat_cards.py); {} for other kinds.
+    card: dict[str, str] = field(default_factory=dict)
+    # The automated assistant's tappable answers ("Yes", "No", "Live chat").
+    quick_replies: list[str] = field(default_factory=list)
 
 
 def to_public(
-    message: Message, sender_name: str, attachment: Attachment | None = None
+    message: Message,
+    sender_name: str,
+    attachment: Attachment | None = None,
+    card: dict[str, str] | None = None,
 ) -> MessagePublic:
     voice = message.kind == MessageKind.VOICE
     return MessagePublic(
@@ -57,7 +69,68 @@ def to_public(
         media_url=media.media_path(attachment.id) if attachment else "",
         content_type=attachment.content_type if attachment else "",
         filename=attachment.filename if attachment else "",
+        receipt=receipt_of(message),
+        card=card or {},
+        quick_replies=list(message.quick_replies or []),
     )
+
+
+def receipt_of(message: Message) -> str:
+    if message.read_at is not None:
+        return "read"
+    return "delivered" if message.delivered_at is not None else "sent"
+
+
+def mark_seen(
+    *,
+    session: Session,
+    enterprise_id: uuid.UUID,
+    ticket_ids: Sequence[uuid.UUID],
+    senders: Sequence[str],
+    read: bool,
+    now: dt.datetime | None = None,
+) -> int:
+    """Mark what ``senders`` wrote in these tickets delivered (and read, when ``read``).
+
+    Publishes ``message.delivered`` or ``message.read`` per ticket that changed, so the
+    writer's screen shows it; a second call changes nothing and publishes nothing.
+    """
+    if not ticket_ids:
+        return 0
+    now = now or utcnow()
+    pending = col(Message.read_at if read else Message.delivered_at).is_(None)
+    changed = session.exec(
+        select(Message.ticket_id)
+        .where(
+            Message.enterprise_id == enterprise_id,
+            col(Message.ticket_id).in_(ticket_ids),
+            col(Message.sender_kind).in_(senders),
+            pending,
+        )
+        .distinct()
+    ).all()
+    if not changed:
+        return 0
+    values: dict[str, object] = {"delivered_at": sa.func.coalesce(Message.delivered_at, now)}
+    if read:
+        values["read_at"] = now
+    session.exec(
+        sa.update(Message)
+        .where(
+            col(Message.enterprise_id) == enterprise_id,
+            col(Message.ticket_id).in_(changed),
+            col(Message.sender_kind).in_(senders),
+            pending,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    kind = "message.read" if read else "message.delivered"
+    # Only the writers' screens change: the customer's for what they wrote, else the staff's.
+    audience = "customer" if set(senders) == {SenderKind.CUSTOMER} else "staff"
+    for ticket_id in changed:
+        events.publish(session, kind, enterprise_id, ticket_id=str(ticket_id), audience=audience)
+    return len(changed)
 
 
 def public_of(session: Session, message: Message, sender_name: str) -> MessagePublic:
@@ -101,7 +174,7 @@ def post_message(
         raise ValidationFailed("A message cannot be empty.", field="body")
     if len(body) > MAX_TEXT_LENGTH:
         raise ValidationFailed(
-            f"Messages are limited to {MAX_TEXT_LENGTH} characters.", field="body"
+            f"Messages are limited to {MAX_TEXT_LENGTH:,} characters.", field="body"
         )
     now = now or utcnow()
     message = Message(
@@ -142,6 +215,7 @@ def list_thread(
         .where(Message.enterprise_id == enterprise_id, Message.ticket_id == ticket_id)
         .order_by(col(Message.created_at), col(Message.id))
     ).all()
+    cards = chat_cards.cards_for(session, [message for message, _, _ in rows])
     out = []
     for message, user, attachment in rows:
         if user is not None:
@@ -150,5 +224,25 @@ def list_thread(
             name = {"customer": "Customer", "system": "", "assistant": "Assistant"}.get(
                 message.sender_kind, ""
             )
-        out.append(to_public(message, name, attachment))
-    return out
+        out.append(to_public(message, name, attachment, cards.get(message.id)))
+    return _assistant_lines(session, ticket_id, out)
+
+
+def _assistant_lines(
+    session: Session, ticket_id: uuid.UUID, thread: list[MessagePublic]
+) -> list[MessagePublic]:
+    """The assistant's lines under the listing's assistant name, with quick replies on the
+    last line only and only while the assistant still holds the ticket (older ones are spent)."""
+    if not any(m.sender_kind == SenderKind.ASSISTANT for m in thread):
+        return thread
+    ticket = session.get(Ticket, ticket_id)
+    listing = session.get(Listing, ticket.listing_id) if ticket and ticket.listing_id else None
+    name = listing.assistant_name if listing else "Assistant"
+    holds = ticket is not None and (ticket.assistant_state, ticket.status) == ("active", "waiting")
+    last = len(thread) - 1
+    return [
+        replace(m, sender_name=name, quick_replies=m.quick_replies if holds and i == last else [])
+        if m.sender_kind == SenderKind.ASSISTANT
+        else m
+        for i, m in enumerate(thread)
+    ]

@@ -91,6 +91,7 @@ def _read_workspace(session: Any, principal: Principal, selected: str) -> Worksp
             "source": customer.source,
             "registration_source": customer.registration_source,
             "in_my_loop": "yes" if customer.in_my_loop else "",
+            "offers_off": "" if customer.offers_allowed else "yes",
         },
         "past": [_ticket_row(t) for t in customer.past_tickets],
         "can_reply": chat.can_reply,

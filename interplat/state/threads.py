@@ -18,6 +18,7 @@ from ..services.messages import MessagePublic
 # The waveform's drawing box: one bar per peak, 2 units wide with a 1 unit gap.
 WAVE_HEIGHT = 24
 BAR_PITCH = 3
+CARD_KINDS = ("offer", "payment_request")
 
 
 def backend_url(path: str) -> str:
@@ -48,7 +49,8 @@ def thread_row(message: MessagePublic) -> dict[str, str]:
         "id": message.id,
         "sender_kind": message.sender_kind,
         "sender_name": message.sender_name,
-        "kind": message.kind,
+        # A card whose offer or bill is gone shows the message's own text.
+        "kind": message.kind if message.card or message.kind not in CARD_KINDS else "text",
         "body": message.body,
         "created_at": message.created_at,
         "transcribing": "1" if message.transcribing else "",
@@ -59,6 +61,11 @@ def thread_row(message: MessagePublic) -> dict[str, str]:
         "wave_width": str(max(1, len(message.waveform)) * BAR_PITCH),
         "media_url": backend_url(message.media_url),
         "content_type": message.content_type,
+        # The assistant's quick replies, one a line (rows hold strings only).
+        "quick_replies": "\n".join(message.quick_replies),
+        "receipt": message.receipt,
+        # A card's fields flattened, so every value stays a string the page can compare.
+        **{f"card_{key}": value for key, value in message.card.items()},
     }
 
 
