@@ -12,10 +12,16 @@ TICKETS = "/tickets"
 CHATS = "/chats"
 LOOP = "/loop"
 OFFERS = "/offers"
+# The offer wizard: a new offer, or one to edit (?offer=<id>).
+OFFER_NEW = "/offers/new"
+OFFER_EDIT = "/offers/edit"
 BLASTS = "/blasts"
 PAYMENTS = "/payments"
 SETTINGS = "/settings"
 CUSTOMER_CHAT = "/c/[link_code]"
+# The customer app: the enterprise directory and an enterprise's public offers (no login).
+DIRECTORY = "/chat"
+PUBLIC_OFFERS = "/chat/[enterprise_slug]/offers"
 API_PREFIX = "/api"
 DEV_PHONE = "/dev/phone"
 # Twilio webhooks (configure these on the Twilio number)
@@ -52,9 +58,24 @@ def workspace_chat_path(ticket_id: object) -> str:
     return f"{CHATS}?ticket={ticket_id}"
 
 
+def offer_edit_path(offer_id: object) -> str:
+    """The offer wizard open on one saved offer."""
+    return f"{OFFER_EDIT}?offer={offer_id}"
+
+
+def blast_offer_path(offer_id: object) -> str:
+    """The blasts page with a new blast of this offer started."""
+    return f"{BLASTS}?offer={offer_id}"
+
+
 def chat_path(link_code: str) -> str:
     """Path of the branded customer chat behind a short link."""
     return f"/c/{link_code}"
+
+
+def public_offers_path(slug: str) -> str:
+    """An enterprise's current offers, as the directory links them."""
+    return f"{DIRECTORY}/{slug}/offers"
 
 
 def chat_url(base_url: str, link_code: str) -> str:

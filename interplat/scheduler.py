@@ -16,7 +16,7 @@ from typing import Any
 from . import routes
 from .config import TelephonyBackend, get_settings
 from .db import session_scope
-from .services import automation, sms, telephony
+from .services import automation, blast_job, sms, telephony
 from .services.transcription import worker as transcription_worker
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,27 @@ def deliver_sms(url: str | None = None) -> int:
         )
 
 
+def send_blasts(url: str | None = None) -> int:
+    """Send queued chat blasts (resuming any a stopped worker left half done)."""
+    with session_scope(url) as session:
+        sent = blast_job.run_blasts(session=session)
+    if sent:
+        nudge_sms_delivery()  # customers without an open chat get the link by SMS
+    return sent
+
+
+# Set from any thread when a blast is started, so it goes out now rather than next tick.
+_blast_wakeup: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+
+
+def nudge_blasts() -> None:
+    """Wake this worker's blast sender (a no-op when the scheduler is not running)."""
+    target = _blast_wakeup
+    if target is not None:
+        loop, event = target
+        loop.call_soon_threadsafe(event.set)
+
+
 # Set from any thread when an SMS is queued, so it leaves now rather than at the next tick.
 _sms_wakeup: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
 
@@ -62,7 +83,7 @@ def nudge_sms_delivery() -> None:
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """Run ``tick`` every ``INTERPLAT_SCHEDULER_INTERVAL_SECONDS`` while the app runs, and
     deliver SMS at the same pace or as soon as one is queued."""
-    global _sms_wakeup
+    global _sms_wakeup, _blast_wakeup
     interval = get_settings().scheduler_interval_seconds
 
     async def run(job: Any) -> None:
@@ -77,25 +98,28 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
             await run(tick)
             await run(transcription_worker.sweep)
 
-    async def deliveries(event: asyncio.Event) -> None:
+    async def deliveries(event: asyncio.Event, job: Any = deliver_sms) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=interval)
             event.clear()
-            await run(deliver_sms)
+            await run(job)
 
     tasks: list[asyncio.Task[None]] = []
     if interval > 0:
         event = asyncio.Event()
+        blast_event = asyncio.Event()
         _sms_wakeup = (asyncio.get_running_loop(), event)
+        _blast_wakeup = (asyncio.get_running_loop(), blast_event)
         tasks = [
             asyncio.create_task(ticks(), name="interplat-scheduler"),
             asyncio.create_task(deliveries(event), name="interplat-sms"),
+            asyncio.create_task(deliveries(blast_event, send_blasts), name="interplat-blasts"),
         ]
     try:
         yield
     finally:
-        _sms_wakeup = None
+        _sms_wakeup = _blast_wakeup = None
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from ..routes import API_PREFIX
+from ..services.b2p import RateLimited
 from . import (
+    b2p,
     call_to_chat,
     calls,
     content,
@@ -53,6 +55,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     errors.install(api)
+    api.add_exception_handler(RateLimited, b2p.too_many)
     for module in (
         health,
         me,
@@ -67,6 +70,7 @@ def create_api() -> FastAPI:
         call_to_chat,
         telephony,
         twilio_webhooks,
+        b2p,
     ):
         api.include_router(module.router, prefix=API_PREFIX)
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]

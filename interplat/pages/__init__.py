@@ -7,27 +7,56 @@ import reflex as rx
 from .. import routes
 from ..services.access import Permission
 from ..state.auth import AuthState
+from ..state.blasts import BlastsState
 from ..state.chats import ChatsState
 from ..state.customer import CustomerChatState
 from ..state.dev_phone import DevPhoneState
+from ..state.directory import DirectoryState, PublicOffersState
 from ..state.live import LiveState
+from ..state.loop import LoopState
+from ..state.offer_wizard import OfferWizardState
+from ..state.offers import OffersState
 from ..state.tickets import TicketsState
-from . import chats, customer_chat, dashboard, dev_phone, login, sections, tickets
+from . import (
+    blasts,
+    chats,
+    customer_chat,
+    dashboard,
+    dev_phone,
+    directory,
+    login,
+    loop,
+    offer_wizard,
+    offers,
+    public_offers,
+    sections,
+    tickets,
+)
 
 STAFF_PAGES = [
     (routes.DASHBOARD, "Dashboard", dashboard.dashboard_page, Permission.WORKSPACE),
     (routes.TICKETS, "Tickets", tickets.tickets_page, Permission.WORKSPACE),
     (routes.CHATS, "Chats", chats.chats_page, Permission.WORKSPACE),
-    (routes.LOOP, "My loop", sections.loop_page, Permission.WORKSPACE),
-    (routes.OFFERS, "Offers", sections.offers_page, Permission.WORKSPACE),
-    (routes.BLASTS, "Blasts", sections.blasts_page, Permission.WORKSPACE),
+    (routes.LOOP, "My loop", loop.loop_page, Permission.WORKSPACE),
+    (routes.OFFERS, "Offers", offers.offers_page, Permission.WORKSPACE),
+    (routes.OFFER_NEW, "New offer", offer_wizard.new_offer_page, Permission.WORKSPACE),
+    (routes.OFFER_EDIT, "Edit offer", offer_wizard.edit_offer_page, Permission.WORKSPACE),
+    (routes.BLASTS, "Blasts", blasts.blasts_page, Permission.WORKSPACE),
     (routes.PAYMENTS, "Payments", sections.payments_page, Permission.WORKSPACE),
     (routes.SETTINGS, "Settings", sections.settings_page, Permission.EDIT_SETTINGS),
 ]
 
 
 # What a staff page loads of its own, after the guard and the live connection.
-PAGE_LOADS = {routes.CHATS: [ChatsState.load], routes.TICKETS: [TicketsState.load]}
+PAGE_LOADS = {
+    routes.CHATS: [ChatsState.load],
+    routes.TICKETS: [TicketsState.load],
+    routes.LOOP: [LoopState.load],
+    routes.OFFERS: [OffersState.load],
+    routes.OFFER_NEW: [OfferWizardState.load],
+    routes.OFFER_EDIT: [OfferWizardState.load],
+    routes.BLASTS: [BlastsState.load],
+}
 
 
 def register(app: rx.App) -> None:
@@ -56,6 +85,18 @@ def register(app: rx.App) -> None:
         route=routes.CUSTOMER_CHAT,
         title="Chat",
         on_load=CustomerChatState.load,
+    )
+    app.add_page(
+        directory.directory_page,
+        route=routes.DIRECTORY,
+        title="Chat with a business · Interplat",
+        on_load=DirectoryState.load,
+    )
+    app.add_page(
+        public_offers.public_offers_page,
+        route=routes.PUBLIC_OFFERS,
+        title="Offers · Interplat",
+        on_load=PublicOffersState.load,
     )
     app.add_page(
         dev_phone.dev_phone_page,

@@ -16,24 +16,6 @@ def _section(title: str, icon: str, empty_title: str, text: str):  # type: ignor
     return page
 
 
-loop_page = _section(
-    "My loop",
-    "users",
-    "Your loop is empty",
-    "Customers you add or import by CSV will appear here.",
-)
-offers_page = _section(
-    "Offers",
-    "tag",
-    "No offers yet",
-    "Offers you build in the three-step wizard will appear here.",
-)
-blasts_page = _section(
-    "Blasts",
-    "megaphone",
-    "No chat blasts yet",
-    "Send an offer or a message to your loop, a geofence or a chosen group.",
-)
 payments_page = _section(
     "Payments",
     "credit-card",
