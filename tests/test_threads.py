@@ -44,3 +44,11 @@ def test_a_voice_row_carries_its_state_and_a_backend_url():
         MessagePublic("m2", "csr", "Priya", "text", "Hi", "2026-11-25T10:00:00+00:00")
     )
     assert (text["duration"], text["media_url"], text["transcribing"]) == ("", "", "")
+
+
+def test_a_paged_tables_range_reads_like_a_person_would_say_it():
+    from interplat.state.paging import page_range
+
+    assert page_range(0, 0, 0) == "0 of 0"
+    assert page_range(25, 25, 1312) == "26–50 of 1,312"
+    assert page_range(0, 3, 3) == "1–3 of 3"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 
@@ -104,6 +106,37 @@ def figure_row(label: str, value: rx.Var | str, testid: str, hint: str = "") -> 
         ),
         rx.spacer(),
         rx.text(value, size="4", weight="bold", data_testid=testid, white_space="nowrap"),
+        align="center",
+        width="100%",
+    )
+
+
+def pager(state: Any, testid: str) -> rx.Component:
+    """ "26–50 of 312" with Previous and Next, for a paged table's state (``range_label``,
+    ``has_previous``, ``has_next``, ``previous_page``, ``next_page``)."""
+    return rx.hstack(
+        rx.text(state.range_label, size="2", color_scheme="gray", data_testid=f"{testid}-range"),
+        rx.spacer(),
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            on_click=state.previous_page,
+            disabled=~state.has_previous,
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            data_testid=f"{testid}-previous",
+        ),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            on_click=state.next_page,
+            disabled=~state.has_next,
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            data_testid=f"{testid}-next",
+        ),
         align="center",
         width="100%",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ..components.common import empty_state
+from ..components.common import empty_state, pager
 from ..components.shell import staff_page
 from ..state.loop import ANY, LoopState
 from .loop_import import import_button, import_dialog
@@ -183,32 +183,7 @@ def _toolbar() -> rx.Component:
 
 
 def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.text(S.range_label, size="2", color_scheme="gray", data_testid="loop-range"),
-        rx.spacer(),
-        rx.button(
-            rx.icon("chevron-left", size=16),
-            "Previous",
-            on_click=S.previous_page,
-            disabled=~S.has_previous,
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-            data_testid="loop-previous",
-        ),
-        rx.button(
-            "Next",
-            rx.icon("chevron-right", size=16),
-            on_click=S.next_page,
-            disabled=~S.has_next,
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-            data_testid="loop-next",
-        ),
-        align="center",
-        width="100%",
-    )
+    return pager(S, "loop")
 
 
 def _field(label: str, name: str, placeholder: str = "", **props) -> rx.Component:

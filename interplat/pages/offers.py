@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from .. import routes
-from ..components.common import empty_state
+from ..components.common import empty_state, pager
 from ..components.shell import staff_page
 from ..state.offers import OffersState as S
 
@@ -201,22 +201,7 @@ def _table() -> rx.Component:
 
 
 def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.text(S.range_label, size="2", color_scheme="gray", data_testid="offers-range"),
-        rx.spacer(),
-        rx.button(
-            "Previous",
-            on_click=S.previous_page,
-            disabled=~S.has_previous,
-            variant="soft",
-            color_scheme="gray",
-        ),
-        rx.button(
-            "Next", on_click=S.next_page, disabled=~S.has_next, variant="soft", color_scheme="gray"
-        ),
-        width="100%",
-        align="center",
-    )
+    return pager(S, "offers")
 
 
 def _archive_dialog() -> rx.Component:

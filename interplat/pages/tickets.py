@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ..components.common import empty_state
+from ..components.common import empty_state, pager
 from ..components.shell import staff_page
 from ..models import Channel, TicketStatus
 from ..state.tickets import ANY, TicketsState
@@ -287,34 +287,7 @@ def _table() -> rx.Component:
 
 
 def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.text(
-            TicketsState.range_label, size="2", color_scheme="gray", data_testid="tickets-range"
-        ),
-        rx.spacer(),
-        rx.button(
-            rx.icon("chevron-left", size=16),
-            "Previous",
-            on_click=TicketsState.previous_page,
-            disabled=~TicketsState.has_previous,
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-            data_testid="tickets-previous",
-        ),
-        rx.button(
-            "Next",
-            rx.icon("chevron-right", size=16),
-            on_click=TicketsState.next_page,
-            disabled=~TicketsState.has_next,
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-            data_testid="tickets-next",
-        ),
-        align="center",
-        width="100%",
-    )
+    return pager(TicketsState, "tickets")
 
 
 def _nothing_found() -> rx.Component:

@@ -16,6 +16,7 @@ from ..services.auth import Principal
 from ..services.errors import DomainError, NotAuthenticated
 from ..services.loop import LoopEntry, LoopMember, LoopQuery
 from .auth import AuthState
+from .paging import page_range
 
 PAGE_SIZE = 25
 ANY = "all"
@@ -71,9 +72,7 @@ class LoopState(rx.State):
 
     @rx.var
     def range_label(self) -> str:
-        if not self.rows:
-            return f"0 of {self.total:,}"
-        return f"{self.offset + 1:,}–{self.offset + len(self.rows):,} of {self.total:,}"
+        return page_range(self.offset, len(self.rows), self.total)
 
     @rx.var
     def has_previous(self) -> bool:

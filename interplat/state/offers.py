@@ -19,6 +19,7 @@ from ..services import access, chat_cards, offers
 from ..services.auth import Principal
 from ..services.errors import DomainError, NotAuthenticated
 from .auth import AuthState
+from .paging import page_range
 
 PAGE_SIZE = 20
 VISIBILITY_LABELS = {
@@ -83,9 +84,7 @@ class OffersState(rx.State):
 
     @rx.var
     def range_label(self) -> str:
-        if not self.rows:
-            return f"0 of {self.total:,}"
-        return f"{self.offset + 1:,}–{self.offset + len(self.rows):,} of {self.total:,}"
+        return page_range(self.offset, len(self.rows), self.total)
 
     @rx.var
     def has_previous(self) -> bool:

@@ -15,6 +15,7 @@ from ..services.auth import Principal
 from ..services.errors import DomainError, NotAuthenticated
 from ..services.ticket_list import TicketPublic, TicketQuery
 from .auth import AuthState
+from .paging import page_range
 
 PAGE_SIZE = 25
 ANY = "all"  # what the selects show for "no filter" (a select item cannot hold "")
@@ -98,10 +99,7 @@ class TicketsState(rx.State):
 
     @rx.var
     def range_label(self) -> str:
-        if not self.rows:
-            return f"0 of {self.total:,}"
-        last = self.offset + len(self.rows)
-        return f"{self.offset + 1:,}–{last:,} of {self.total:,}"
+        return page_range(self.offset, len(self.rows), self.total)
 
     @rx.var
     def has_previous(self) -> bool:
