@@ -532,15 +532,38 @@ def _conversation() -> rx.Component:
             rx.cond(
                 S.can_reply,
                 _composer(),
-                rx.center(
-                    rx.text(
-                        "This chat is not assigned to you: you can read it, not reply.",
-                        size="2",
-                        color_scheme="gray",
+                rx.cond(
+                    S.ticket["status"] == "waiting",
+                    # Waiting (perhaps with the assistant): any CSR may take it from here.
+                    rx.hstack(
+                        rx.text(
+                            "This chat is waiting for a representative.",
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                        rx.button(
+                            rx.icon("hand", size=16),
+                            "Take this chat",
+                            on_click=LiveState.take(S.selected),
+                            data_testid="chat-take",
+                        ),
+                        justify="center",
+                        align="center",
+                        spacing="3",
+                        padding="14px",
+                        width="100%",
+                        border_top=BORDER,
                     ),
-                    padding="14px",
-                    width="100%",
-                    border_top=BORDER,
+                    rx.center(
+                        rx.text(
+                            "This chat is not assigned to you: you can read it, not reply.",
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                        padding="14px",
+                        width="100%",
+                        border_top=BORDER,
+                    ),
                 ),
             ),
             spacing="0",

@@ -101,3 +101,39 @@ def test_the_assistant_answers_then_hands_the_whole_thread_to_a_csr(running_app,
         shot(page, "assistant-csr-joined-phone")
     finally:
         desk.close()
+
+
+def test_a_csr_takes_a_chat_the_assistant_still_holds_from_the_ticket_list(
+    running_app, phone, browser
+):
+    entry = _website_entry(running_app)
+    page = phone.new_page()
+    page.goto(running_app.at("/c/" + entry))
+    page.get_by_test_id("start-first-name").fill("Casey")
+    page.get_by_test_id("start-chat").click()
+    expect(page).not_to_have_url(path_is("/c/" + entry), timeout=30_000)
+    code = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.get_by_test_id("chat-input").fill("What is my balance?")
+    page.get_by_test_id("chat-send").click()
+    expect(page.get_by_test_id("quick-reply")).to_have_count(3, timeout=15_000)
+    ticket = _ticket_of(running_app, code)
+    assert ticket.assistant_state == "active"
+
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        csr = context.new_page()
+        log_in(csr, running_app, "carlos@symphony.demo")
+        csr.goto(running_app.at(f"/chats?ticket={ticket.id}"))
+        expect(csr.get_by_test_id("thread")).to_contain_text(BALANCE_ANSWER, timeout=20_000)
+        expect(csr.get_by_test_id("reply-input")).to_have_count(0)
+        csr.get_by_test_id("chat-take").click()
+        expect(csr.get_by_test_id("reply-input")).to_be_visible(timeout=20_000)
+        shot(csr, "assistant-chat-taken-over")
+        assert _ticket_of(running_app, code).assistant_state == "handed_off"
+        # The assistant stays quiet once a person has the chat.
+        page.get_by_test_id("chat-input").fill("Thanks, and my card limit?")
+        page.get_by_test_id("chat-send").click()
+        expect(csr.get_by_test_id("thread")).to_contain_text("my card limit?", timeout=15_000)
+        expect(page.get_by_test_id("quick-reply")).to_have_count(0)
+    finally:
+        context.close()
