@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..models import Attachment, Listing, Message, MessageKind, SenderKind, Ticket, User, utcnow
-from . import chat_cards, events, media
+from . import card_numbers, chat_cards, events, media
 from .errors import NotFound, ValidationFailed
 
 MAX_TEXT_LENGTH = 4000
@@ -168,8 +168,12 @@ def post_message(
     sender_user_id: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> Message:
-    """Append a message to a ticket's thread and announce it."""
-    body = body.strip()
+    """Append a message to a ticket's thread and announce it.
+
+    Card numbers in the text are replaced before anything is stored (``card_numbers``):
+    compare the stored body with what was sent to warn the sender.
+    """
+    body = card_numbers.redact_card_numbers(body.strip()).text
     if kind == MessageKind.TEXT and not body:
         raise ValidationFailed("A message cannot be empty.", field="body")
     if len(body) > MAX_TEXT_LENGTH:

@@ -33,6 +33,7 @@ from ..models import (
 )
 from . import attachments, events, tickets
 from .auth import Principal
+from .card_numbers import redact_card_numbers
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .transcription import Backend, get_backend
 from .transcription.audio import InvalidAudio, decode, duration_ms, media_type, waveform
@@ -283,7 +284,10 @@ def _settled(message: Message) -> bool:
 def _settle(
     session: Session, message_id: uuid.UUID, values: dict[str, object]
 ) -> TranscriptionOutcome:
-    """Write ``values`` unless another attempt settled the message first."""
+    """Write ``values`` unless another attempt settled the message first (a card number
+    read aloud never reaches the stored transcript)."""
+    if isinstance(values.get("transcript"), str):
+        values = {**values, "transcript": redact_card_numbers(str(values["transcript"])).text}
     result = session.exec(
         sa.update(Message)
         .where(

@@ -14,7 +14,7 @@ import reflex as rx
 
 from .. import realtime, routes
 from ..db import session_scope
-from ..services import auth, chat_actions, chat_workspace, talk_now
+from ..services import auth, card_numbers, chat_actions, chat_workspace, talk_now
 from ..services.auth import Principal
 from ..services.errors import DomainError
 from ..services.ticket_list import TicketPublic
@@ -235,6 +235,8 @@ class ChatsState(rx.State):
         except DomainError as exc:
             return rx.toast.error(exc.message)
         await self._refresh()
+        if warning := card_numbers.redact_card_numbers(body).warning:
+            return [rx.set_value("reply-body", ""), rx.toast.warning(warning)]
         return rx.set_value("reply-body", "")
 
     @rx.event

@@ -15,6 +15,7 @@ from ..config import get_settings
 from ..db import session_scope
 from ..services import (
     attachments,
+    card_numbers,
     chat_cards,
     chat_sessions,
     customer_chat,
@@ -238,6 +239,8 @@ class CustomerChatState(rx.State):
             return None
         if all(row["id"] != message.id for row in self.thread):  # the push may come first
             self.thread = [*self.thread, thread_row(message)]
+        # A card number was taken out before storing: say so, where errors show.
+        self.send_error = card_numbers.redact_card_numbers(form.get("body", "")).warning
         return rx.set_value("chat-body", "")
 
     @rx.event

@@ -169,3 +169,20 @@ def test_a_voice_post_to_a_made_up_link_is_not_found_and_stores_nothing(running_
         assert exc.code == 404
         assert json.loads(exc.read())["error"]["code"] == "not_found"
     assert len(rows(running_app.database_url, Message)) == count
+
+
+def test_a_card_number_typed_into_the_chat_never_reaches_the_thread(running_app, phone):
+    code, ticket_id = fresh_chat(running_app, "symphony", "Vega")
+    page = phone.new_page()
+    _open(page, running_app, code, "Symphony Financial")
+    page.get_by_test_id("chat-input").fill("Charge my card 4242 4242 4242 4242, exp 12/29")
+    page.get_by_test_id("chat-send").click()
+    mine = page.get_by_test_id("chat-message").filter(has_text="Charge my card")
+    expect(mine).to_contain_text("Charge my card [card ending 4242 removed], exp 12/29")
+    expect(page.get_by_test_id("send-error")).to_contain_text("card number ending 4242 was removed")
+    shot(page, "customer-card-number-removed-phone")
+    page.reload()
+    expect(mine).to_contain_text("[card ending 4242 removed]", timeout=30_000)
+    assert "4242 4242 4242 4242" not in page.content()
+    stored = _stored(running_app, ticket_id, sender_kind="customer")
+    assert stored == ["Charge my card [card ending 4242 removed], exp 12/29"]
