@@ -118,7 +118,10 @@ def _with_choices(session: Session, view: ChatView, ticket: Ticket | None) -> Ch
     customer = session.get(Customer, ticket.customer_id)
     return replace(
         view,
-        can_rate=ticket.status not in ("waiting", "assigned") and ticket.rating is None,
+        # A representative served it (not a blast's thread, nor a chat left in the queue).
+        can_rate=ticket.status not in ("waiting", "assigned")
+        and ticket.rating is None
+        and ticket.assignee_id is not None,
         rating=ticket.rating or 0,
         rating_comment=ticket.rating_comment,
         in_loop=bool(customer and customer.marketing_opt_in),

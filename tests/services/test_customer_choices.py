@@ -41,7 +41,8 @@ def _end(session, ticket):
 
 
 def test_the_rating_panel_appears_when_the_chat_ends_and_the_rating_is_kept_once(session, bus):
-    _, _, ticket, code = _chat(session)
+    enterprise, _, ticket, code = _chat(session)
+    tickets.assign_ticket(session=session, ticket=ticket, user_id=make_user(session, enterprise).id)
     assert customer_chat.load_chat(session=session, code=code).can_rate is False
     _end(session, ticket)
     view = customer_chat.load_chat(session=session, code=code)
@@ -57,6 +58,12 @@ def test_the_rating_panel_appears_when_the_chat_ends_and_the_rating_is_kept_once
     assert session.get(Ticket, ticket.id).rating == 4
     rated = session.exec(select(TicketEvent).where(TicketEvent.kind == "rated")).all()
     assert [e.detail["rating"] for e in rated] == [4]
+
+
+def test_a_chat_no_representative_served_offers_no_rating_panel(session):
+    _, _, ticket, code = _chat(session)  # e.g. a blast's thread, or left in the queue
+    _end(session, ticket)
+    assert customer_chat.load_chat(session=session, code=code).can_rate is False
 
 
 @pytest.mark.parametrize(
