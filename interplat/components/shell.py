@@ -75,6 +75,10 @@ def _waiting_choice(item: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.text(item["customer_name"], weight="bold", size="2"),
                 rx.badge(item["source"], size="1", variant="soft"),
+                rx.cond(
+                    item["with_assistant"] != "",
+                    rx.badge(rx.icon("bot", size=12), "assistant", size="1", color_scheme="violet"),
+                ),
                 rx.text(
                     rx.moment(item["waiting_since"], from_now=True), size="1", color_scheme="gray"
                 ),

@@ -43,6 +43,17 @@ def _waiting_row(item: rx.Var) -> rx.Component:
             min_width="0",
             flex="1",
         ),
+        rx.cond(
+            item["with_assistant"] != "",
+            rx.badge(
+                rx.icon("bot", size=12),
+                "with assistant",
+                variant="soft",
+                size="1",
+                color_scheme="violet",
+                data_testid="waiting-with-assistant",
+            ),
+        ),
         rx.badge(item["source"], variant="soft", size="1", data_testid="waiting-source"),
         rx.text(item["reference"], size="1", color_scheme="gray", font_family="monospace"),
         rx.text(

@@ -45,6 +45,7 @@ class WaitingPreview:
     source: str
     waiting_since: dt.datetime
     last_message: str
+    with_assistant: bool = False  # the assistant still answers; a CSR may take it over
 
 
 def check_staff(*, session: Session, enterprise_id: uuid.UUID, user_id: uuid.UUID) -> User:
@@ -171,7 +172,8 @@ def release_ticket(
 def waiting_previews(
     *, session: Session, enterprise_id: uuid.UUID, limit: int = 20
 ) -> list[WaitingPreview]:
-    """The oldest waiting tickets with their customer and last message, for a picker."""
+    """The oldest waiting tickets with their customer and last message, for a picker:
+    those waiting for a person first, then those the assistant still answers."""
     last_body = (
         select(Message.body)
         .where(Message.ticket_id == Ticket.id, Message.sender_kind == SenderKind.CUSTOMER)
@@ -185,9 +187,12 @@ def waiting_previews(
         .where(
             Ticket.enterprise_id == enterprise_id,
             Ticket.status == TicketStatus.WAITING,
-            Ticket.assistant_state != ASSISTANT_ACTIVE,
         )
-        .order_by(col(Ticket.queued_at), col(Ticket.number))
+        .order_by(
+            col(Ticket.assistant_state) == ASSISTANT_ACTIVE,
+            col(Ticket.queued_at),
+            col(Ticket.number),
+        )
         .limit(max(1, min(limit, 100)))
     ).all()
     return [
@@ -198,6 +203,7 @@ def waiting_previews(
             source=ticket.source,
             waiting_since=ticket.queued_at,
             last_message=(body or "")[:140],
+            with_assistant=ticket.assistant_state == ASSISTANT_ACTIVE,
         )
         for ticket, customer, body in rows
     ]

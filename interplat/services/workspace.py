@@ -42,6 +42,7 @@ def workspace_snapshot(*, session: Session, enterprise_id: uuid.UUID) -> Workspa
                 "source": str(w.source),
                 "waiting_since": w.waiting_since.isoformat() if w.waiting_since else "",
                 "last_message": w.last_message,
+                "with_assistant": "1" if w.with_assistant else "",
             }
             for w in waiting
         ],

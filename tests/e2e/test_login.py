@@ -101,10 +101,15 @@ def test_an_open_workspace_tab_keeps_the_session_seen(running_app, desktop):
 
 
 def waiting_tickets(app, slug: str) -> int:
+    """How many of the enterprise's customers wait for a person now."""
     with session_scope(app.database_url) as session:
         return session.exec(
             select(func.count())
             .select_from(Ticket)
             .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
-            .where(Enterprise.slug == slug, Ticket.status == "waiting")
+            .where(
+                Enterprise.slug == slug,
+                Ticket.status == "waiting",
+                Ticket.assistant_state != "active",  # waiting for a person, not the assistant
+            )
         ).one()

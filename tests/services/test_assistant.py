@@ -241,15 +241,38 @@ def test_a_csr_taking_the_chat_ends_the_assistant(session):
     assert any(m.body == "The assistant handed over: taken by Carla Diaz" for m in staff)
 
 
-def test_the_queue_counts_and_previews_leave_assistant_chats_apart(session):
+def test_the_queue_counts_assistant_chats_apart_and_lists_them_after_people(session):
     enterprise, ticket, code = _chat(session)
     make_customer(session, enterprise)
     snap = workspace.workspace_snapshot(session=session, enterprise_id=enterprise.id)
-    assert (snap.counts["waiting"], snap.counts["with_assistant"], snap.waiting) == (0, 1, [])
+    assert (snap.counts["waiting"], snap.counts["with_assistant"]) == (0, 1)
+    # Still listed, marked, so a CSR may take it over.
+    assert [(w["ticket_id"], w["with_assistant"]) for w in snap.waiting] == [(str(ticket.id), "1")]
     customer_chat.send_customer_text(session=session, code=code, body="talk to a human")
     snap = workspace.workspace_snapshot(session=session, enterprise_id=enterprise.id)
     assert (snap.counts["waiting"], snap.counts["with_assistant"]) == (1, 0)
-    assert [w["ticket_id"] for w in snap.waiting] == [str(ticket.id)]
+    assert [(w["ticket_id"], w["with_assistant"]) for w in snap.waiting] == [(str(ticket.id), "")]
+
+
+def test_people_who_asked_for_a_person_come_before_assistant_chats(session):
+    enterprise = make_enterprise(session)
+    listing = _listing(session, enterprise)
+    made = entry_links.entry_links(
+        session=session,
+        enterprise_id=enterprise.id,
+        listing_id=listing.id,
+        base_url="https://chat.example",
+    )
+    entry = next(link.code for link in made if link.channel == Channel.WEBSITE)
+    first = customer_chat.start_chat_from_entry(session=session, code=entry, first_name="Early")
+    second = customer_chat.start_chat_from_entry(session=session, code=entry, first_name="Late")
+    customer_chat.send_customer_text(session=session, code=second, body="a real person please")
+    names = [
+        (w.customer_name, w.with_assistant)
+        for w in queue.waiting_previews(session=session, enterprise_id=enterprise.id)
+    ]
+    assert names == [("Late", False), ("Early", True)]
+    assert first != second
 
 
 def test_pull_passes_assistant_chats_by_and_takes_the_next_person(session):
