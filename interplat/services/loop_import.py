@@ -1,8 +1,8 @@
 """Loop CSV import: read a spreadsheet's CSV, find each row's problems, import the good rows.
 
-Checking is vectorised with pandas so a 100,000-row file is read, checked and previewed in
-about a second; the import upserts customers and adds memberships with one Core statement
-per chunk of rows. Rules decided here:
+Checking goes column by column (pandas, and one list pass per text column) so a
+100,000-row file is read, checked and previewed in about half a second; ``loop_bulk``
+upserts customers and adds memberships with plain SQL per chunk of rows. Rules decided here:
 
 * ``phone`` is the one required column; names, email, tags and opt_in are optional and
   columns nobody asked for are ignored with a note.
@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 from sqlmodel import Session, col, select
 
@@ -47,6 +48,7 @@ ALIASES = {
 OPT_OUT = frozenset({"no", "n", "false", "f", "0", "off", "out", "unsubscribed", "optedout"})
 OPT_IN = frozenset({"", "yes", "y", "true", "t", "1", "on", "in", "subscribed", "optedin"})
 PHONE_LIKE = re.compile(r"^\+[\d\s().\-]*$")
+_OPT_NOISE = re.compile(r"[\s_\-]")
 READY, REJECTED, IN_LOOP = "ready", "rejected", "in_loop"
 # Problem kinds, as the summary names them (singular, plural).
 KIND_NAMES = {
@@ -157,29 +159,40 @@ def check_rows(
     """Every row's fate and problems, computed column by column."""
     out = frame.copy()
 
-    def text(name: str) -> pd.Series:
+    def text(name: str) -> list[str]:
         source = mapping.get(name)
         if source is None:
-            return pd.Series("", index=frame.index, dtype=object)
+            return [""] * len(frame)
         # A leading apostrophe is how exports keep spreadsheets from running a cell.
-        return frame[source].astype(str).str.strip().str.removeprefix("'")
+        return [v.strip().removeprefix("'") for v in frame[source].astype(str).tolist()]
 
+    def column(values: list) -> pd.Series:
+        return pd.Series(values, index=frame.index, dtype=object)
+
+    # Plain list comprehensions where pandas' Python-backed .str would walk a column twice.
     out["_line"] = range(2, len(frame) + 2)  # the header is line 1, as a spreadsheet counts
-    raw_phone = text("phone")
+    raw_phone = column(text("phone"))
     out["_phone"] = _e164(raw_phone)
-    out["_first"] = text("first_name").str.slice(0, 100)
-    out["_last"] = text("last_name").str.slice(0, 100)
+    out["_first"] = column([v[:100] for v in text("first_name")])
+    out["_last"] = column([v[:100] for v in text("last_name")])
     email = text("email")
-    bad_email = (email != "") & ~email.str.fullmatch(EMAIL.pattern).astype(bool)
-    out["_email"] = email.where(~bad_email & (email.str.len() <= 254), "")
-    out["_tags"] = [_tags(t) for t in text("tags")]
-    opt = text("opt_in").str.lower().str.replace(r"[\s_\-]", "", regex=True)
+    bad = [v != "" and EMAIL.fullmatch(v) is None for v in email]
+    bad_email = pd.Series(bad, index=frame.index, dtype=bool)
+    out["_email"] = column(
+        ["" if b or len(v) > 254 else v for v, b in zip(email, bad, strict=True)]
+    )
+    out["_tags"] = _tag_lists(text("tags"))
+    opt_text = text("opt_in")
+    keys = {v: _OPT_NOISE.sub("", v.lower()) for v in set(opt_text)}
+    opt = column([keys[v] for v in opt_text])
     out["_opt_out"] = opt.isin(OPT_OUT)
 
     phone = out["_phone"]
     bad_phone = phone == ""
     duplicate = ~bad_phone & phone.duplicated(keep="first")
-    first_line = out.groupby("_phone")["_line"].transform("first")
+    first = ~phone.duplicated(keep="first")
+    line_of = pd.Series(out.loc[first, "_line"].to_numpy(), index=phone[first].to_numpy())
+    first_line = phone[duplicate].map(line_of)
     in_loop = ~bad_phone & ~duplicate & phone.isin(list(in_loop_phones))
     out["_status"] = READY
     out.loc[in_loop, "_status"] = IN_LOOP
@@ -208,16 +221,18 @@ def check_rows(
 
 
 def _join(parts: list[pd.Series]) -> pd.Series:
-    """Each row's messages joined by "; " (the more specific "No phone number" wins)."""
-    joined = pd.Series("", index=parts[0].index, dtype=object)
-    missing = parts[1] != ""
-    for i, part in enumerate(parts):
-        if i == 0:
-            part = part.mask(missing, "")
-        has = part != ""
-        joined = joined.mask(has & (joined != ""), joined + "; " + part)
-        joined = joined.mask(has & (joined == ""), part)
-    return joined
+    """Each row's messages joined by "; " (the more specific "No phone number" wins).
+
+    Most rows have one message or none, taken as they are; only the rest are joined."""
+    index = parts[0].index
+    columns = [part.to_numpy(dtype=object) for part in parts]
+    columns[0] = np.where(columns[1] != "", "", columns[0])
+    stacked = np.stack(columns)
+    present = stacked != ""
+    joined = stacked[present.argmax(axis=0), np.arange(len(index))]
+    for row in np.flatnonzero(present.sum(axis=0) > 1):
+        joined[row] = "; ".join(m for m in stacked[:, row] if m)
+    return pd.Series(joined, index=index, dtype=object)
 
 
 def _e164(raw: pd.Series) -> pd.Series:
@@ -236,6 +251,13 @@ def _slow_e164(value: str) -> str:
         return normalize_phone(value)
     except InvalidPhoneNumber:
         return ""
+
+
+def _tag_lists(texts: list[str]) -> list[list[str]]:
+    """Each row's tags; a file repeats a few tag texts, so each is split once (rows with the
+    same text share one list)."""
+    lists = {text: _tags(text) for text in set(texts)}
+    return [lists[text] for text in texts]
 
 
 def _tags(text: str) -> list[str]:

@@ -29,8 +29,7 @@ _TYPES = (
     "mobile",
 )
 # "+1 (415) 555-0123", "1-415-555-0123", "415.555.0123", "4155550123" …
-_NANP = r"^(?:\+1|1)?([2-9]\d{9})$"
-_PUNCTUATION = r"[\s().\-]"
+_PUNCTUATION = re.compile(r"[\s().\-]")
 
 
 @lru_cache(maxsize=1)
@@ -59,12 +58,20 @@ def us_valid_pattern() -> str | None:
     return f"(?=(?:{general.national_number_pattern})$)(?:{'|'.join(alternatives)})"
 
 
+@lru_cache(maxsize=1)
+def _valid_us() -> re.Pattern[str] | None:
+    """The whole text, punctuation removed, as a valid US number in a common form: the
+    national number in group 1 (one regex pass a row instead of three pandas passes)."""
+    pattern = us_valid_pattern()
+    if pattern is None:
+        return None
+    return re.compile(rf"(?:\+1|1)?((?=[2-9]\d{{9}}$){pattern})")
+
+
 def fast_e164(raw: pd.Series) -> pd.Series:
     """ "+1XXXXXXXXXX" where the text is a valid US number in a common form, else ""."""
-    pattern = us_valid_pattern()
-    empty = pd.Series("", index=raw.index, dtype=object)
-    if pattern is None or raw.empty:
-        return empty
-    national = raw.str.replace(_PUNCTUATION, "", regex=True).str.extract(_NANP, expand=False)
-    valid = national.str.fullmatch(re.compile(pattern)).fillna(False).astype(bool)
-    return empty.mask(valid, "+1" + national)
+    valid = _valid_us()
+    if valid is None or raw.empty:
+        return pd.Series("", index=raw.index, dtype=object)
+    found = (valid.fullmatch(_PUNCTUATION.sub("", v)) for v in raw.astype(str).tolist())
+    return pd.Series(["+1" + m.group(1) if m else "" for m in found], index=raw.index, dtype=object)

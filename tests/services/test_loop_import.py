@@ -121,6 +121,38 @@ def test_import_is_idempotent_and_keeps_what_the_enterprise_knows(session, csr, 
     assert count(session, LoopMembership) == 2 and count(session, Customer) == 2
 
 
+def test_blanks_are_filled_and_a_customer_who_left_joins_opted_out(session, csr):
+    enterprise = session.get(Enterprise, csr.enterprise_id)
+    blank = make_customer(session, enterprise, phone="+16285550100", first_name="Known")
+    left = make_customer(session, enterprise, phone="+16285550101", first_name="Gone")
+    left.marketing_opt_in = False
+    session.add(left)
+    text = (
+        "first name,last name,phone,email\n"
+        "New,Last,(628) 555-0100,known@x.io\n"
+        "Other,Name,(628) 555-0101,\n"
+        "Fresh,One,(628) 555-0102,fresh@x.io\n"
+    )
+    checked = check(session, csr, text)
+    summary = loop_bulk.import_checked(session=session, principal=csr, checked=checked)
+    session.commit()
+    assert (summary.imported, summary.already_in_loop, summary.opted_out) == (3, 0, 0)
+    session.refresh(blank)
+    session.refresh(left)
+    assert (blank.first_name, blank.last_name, blank.email) == ("Known", "Last", "known@x.io")
+    assert (left.first_name, left.last_name, left.marketing_opt_in) == ("Gone", "Name", False)
+    members = {m.customer_id: m.opted_in for m in session.exec(select(LoopMembership)).all()}
+    assert members[blank.id] and not members[left.id]
+    fresh = session.exec(select(Customer).where(Customer.phone == "+16285550102")).one()
+    assert fresh.marketing_opt_in and members[fresh.id]
+    # New rows get time-ordered (version 7) ids; members added since the check are not
+    # added twice and count as already in the loop.
+    assert fresh.id.version == 7
+    again = loop_bulk.import_checked(session=session, principal=csr, checked=checked)
+    assert (again.imported, again.already_in_loop) == (0, 3)
+    assert count(session, LoopMembership) == 3 and count(session, Customer) == 3
+
+
 def test_tenants_are_kept_apart(session, csr):
     elsewhere = principal_of(make_user(session, make_enterprise(session), "csr"))
     text = "phone\n(628) 555-0100\n"
