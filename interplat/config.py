@@ -113,6 +113,16 @@ class Settings(BaseSettings):
     )
     stripe_secret_key: SecretStr | None = Field(None, description="Stripe secret key (sk_…)")
     stripe_webhook_secret: SecretStr | None = Field(None, description="Stripe signing secret")
+    stripe_api_base: str = Field(
+        "https://api.stripe.com", description="Stripe API origin (tests point it at a local server)"
+    )
+    sandbox_webhook_secret: SecretStr | None = Field(
+        None, description="Signs the sandbox processor's webhooks; empty: derived from SECRET_KEY"
+    )
+    api_base_url: str = Field(
+        "",
+        description="Public URL serving /api (sandbox pages, webhooks); empty: PUBLIC_BASE_URL",
+    )
 
     email_backend: EmailBackend = Field(EmailBackend.DEV, description="dev (outbox) or smtp")
     smtp_host: str = Field("127.0.0.1", description="SMTP server host")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:00:05.725129
+Create Date: 2026-11-25 12:14:35.412007
 """
 
 from collections.abc import Sequence
@@ -68,6 +68,65 @@ def upgrade() -> None:
     sa.Column('processed', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_providerevent')),
     sa.UniqueConstraint('event_id', name=op.f('uq_providerevent_event_id'))
+    )
+    op.create_table('sandboxcard',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('customer_ref', sa.String(length=100), nullable=False),
+    sa.Column('brand', sa.String(length=20), nullable=False),
+    sa.Column('last4', sa.String(length=4), nullable=False),
+    sa.Column('exp_month', sa.Integer(), nullable=False),
+    sa.Column('exp_year', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=30), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandboxcard'))
+    )
+    op.create_table('sandboxcharge',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('amount_minor', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=True),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('checkout_id', sa.String(length=40), nullable=False),
+    sa.Column('card_token', sa.String(length=40), nullable=False),
+    sa.Column('brand', sa.String(length=20), nullable=False),
+    sa.Column('last4', sa.String(length=4), nullable=False),
+    sa.Column('exp_month', sa.Integer(), nullable=False),
+    sa.Column('exp_year', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('failure_code', sa.String(length=50), nullable=False),
+    sa.Column('failure_message', sa.String(length=300), nullable=False),
+    sa.Column('refunded_minor', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandboxcharge')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_sandboxcharge_idempotency_key'))
+    )
+    op.create_table('sandboxcheckout',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('amount_minor', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.String(length=300), nullable=False),
+    sa.Column('return_url', sa.String(length=2000), nullable=False),
+    sa.Column('save_card_for', sa.String(length=100), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=True),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('charge_id', sa.String(length=40), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandboxcheckout')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_sandboxcheckout_idempotency_key'))
+    )
+    op.create_table('sandboxevent',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('type', sa.String(length=40), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandboxevent'))
     )
     op.create_table('apitoken',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -179,6 +238,20 @@ def upgrade() -> None:
     with op.batch_alter_table('phonenumber', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_phonenumber_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_phonenumber_number'), ['number'], unique=True)
+
+    op.create_table('sandboxrefund',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('charge_id', sa.String(length=40), nullable=False),
+    sa.Column('amount_minor', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['charge_id'], ['sandboxcharge.id'], name=op.f('fk_sandboxrefund_charge_id_sandboxcharge')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandboxrefund')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_sandboxrefund_idempotency_key'))
+    )
+    with op.batch_alter_table('sandboxrefund', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sandboxrefund_charge_id'), ['charge_id'], unique=False)
 
     op.create_table('smssuppression',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -1017,6 +1090,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_smssuppression_enterprise_id'))
 
     op.drop_table('smssuppression')
+    with op.batch_alter_table('sandboxrefund', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sandboxrefund_charge_id'))
+
+    op.drop_table('sandboxrefund')
     with op.batch_alter_table('phonenumber', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phonenumber_number'))
         batch_op.drop_index(batch_op.f('ix_phonenumber_enterprise_id'))
@@ -1046,6 +1123,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_apitoken_enterprise_id'))
 
     op.drop_table('apitoken')
+    op.drop_table('sandboxevent')
+    op.drop_table('sandboxcheckout')
+    op.drop_table('sandboxcharge')
+    op.drop_table('sandboxcard')
     op.drop_table('providerevent')
     with op.batch_alter_table('enterprise', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprise_slug'))

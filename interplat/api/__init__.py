@@ -21,14 +21,22 @@ from . import (
     me,
     media,
     messages,
+    payments,
     qr,
+    sandbox,
     telephony,
     tickets,
     twilio_webhooks,
 )
 
 # Reached without a bearer token: the link code or the URL's signature is the key.
-PUBLIC_PATHS = ("/api/qr/", "/api/media/", "/api/chat/")
+PUBLIC_PATHS = (
+    "/api/qr/",
+    "/api/media/",
+    "/api/chat/",
+    "/api/payments/webhooks/",
+    "/api/sandbox/",
+)
 # Every operation may answer with these, always as an ``ErrorResponse`` body.
 ERROR_CODES = {
     "400": "Invalid input; `error.field` names the culprit",
@@ -71,6 +79,8 @@ def create_api() -> FastAPI:
         telephony,
         twilio_webhooks,
         b2p,
+        payments,
+        sandbox,
     ):
         api.include_router(module.router, prefix=API_PREFIX)
     api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]

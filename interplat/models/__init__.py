@@ -38,6 +38,7 @@ from .payments import (
     SavedCard,
     ThreadMarker,
 )
+from .sandbox import SandboxCard, SandboxCharge, SandboxCheckout, SandboxEvent, SandboxRefund
 from .telephony import CallLog, IvrClient, OutboxMessage, ShortLink, SmsLog, SmsSuppression
 from .tickets import Attachment, Message, Ticket, TicketEvent
 from .users import ApiToken, AppSession, User, UserSession
@@ -82,6 +83,11 @@ __all__ = [
     "Receipt",
     "Refund",
     "Role",
+    "SandboxCard",
+    "SandboxCharge",
+    "SandboxCheckout",
+    "SandboxEvent",
+    "SandboxRefund",
     "SavedCard",
     "ScheduleInterval",
     "SenderKind",
