@@ -16,7 +16,7 @@ from typing import Any
 from . import routes
 from .config import TelephonyBackend, get_settings
 from .db import session_scope
-from .services import automation, blast_job, sms, telephony
+from .services import automation, blast_job, email, payment_requests, sms, telephony
 from .services.transcription import worker as transcription_worker
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,31 @@ def deliver_sms(url: str | None = None) -> int:
             from_number=settings.twilio_from_number or "",
             status_callback=callback,
         )
+
+
+def deliver_email(url: str | None = None) -> int:
+    """Hand the queued email to the email gateway (dev outbox or SMTP), with retries."""
+    with session_scope(url) as session:
+        return email.deliver_due(
+            session=session, gateway=email.get_gateway(), from_address=get_settings().smtp_from
+        )
+
+
+def deliver_outbox() -> int:
+    """SMS then email, each on its own: one channel failing must not hold up the other."""
+    sent = 0
+    for job in (deliver_sms, deliver_email):
+        try:
+            sent += job()
+        except Exception:
+            log.exception("outbox delivery %s failed", job.__name__)
+    return sent
+
+
+def expire_payment_requests(url: str | None = None) -> int:
+    """Requests past their due date (on the enterprise's clock) become "expired"."""
+    with session_scope(url) as session:
+        return payment_requests.expire_due(session=session)
 
 
 def send_blasts(url: str | None = None) -> int:
@@ -97,8 +122,9 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
             await asyncio.sleep(interval)
             await run(tick)
             await run(transcription_worker.sweep)
+            await run(expire_payment_requests)
 
-    async def deliveries(event: asyncio.Event, job: Any = deliver_sms) -> None:
+    async def deliveries(event: asyncio.Event, job: Any = deliver_outbox) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=interval)

@@ -109,12 +109,49 @@ def offer_card(message: rx.Var, on_claim: Callable[[rx.Var], Any] | None) -> rx.
     )
 
 
-def payment_card(message: rx.Var) -> rx.Component:
-    """A bill in the thread: amount, what it is for, invoice, due date and its state."""
+def _payment_details(message: rx.Var) -> rx.Component:
+    """The line items, folded under "Details" (no state: the browser's own disclosure)."""
+    return rx.cond(
+        message["card_details"],
+        rx.el.details(
+            rx.el.summary("Details", style={"cursor": "pointer"}, data_testid="payment-details"),
+            rx.text(
+                message["card_details"],
+                size="1",
+                white_space="pre-wrap",
+                data_testid="payment-lines",
+            ),
+            style={"font-size": "12px", "width": "100%"},
+        ),
+    )
+
+
+def _pay_button(message: rx.Var) -> rx.Component:
+    """The customer's "Pay": the bill page in a new tab, while the request can be paid."""
+    return rx.cond(
+        message["card_payable"] == "1",
+        rx.link(
+            rx.button(rx.icon("credit-card"), "Pay", width="100%", size="3"),
+            href=message["card_pay_url"],
+            is_external=True,
+            width="100%",
+            data_testid="payment-pay",
+        ),
+    )
+
+
+def payment_card(message: rx.Var, customer: bool = False) -> rx.Component:
+    """A bill in the thread: biller, amount, what it is for, invoice, due date, its state,
+    the line items under "Details" and, for the customer, "Pay"."""
     return rx.vstack(
         rx.hstack(
             rx.icon("receipt", size=18),
-            rx.text("Payment request", weight="bold", size="2"),
+            rx.text(
+                rx.cond(message["card_biller"], message["card_biller"], "Payment request"),
+                weight="bold",
+                size="2",
+                data_testid="payment-biller",
+            ),
             rx.spacer(),
             rx.badge(message["card_state"], data_testid="payment-state"),
             align="center",
@@ -124,16 +161,25 @@ def payment_card(message: rx.Var) -> rx.Component:
         _line(message["card_text"], white_space="pre-wrap"),
         rx.cond(
             message["card_invoice"],
-            rx.text("Invoice ", message["card_invoice"], size="1", color_scheme="gray"),
+            rx.text(
+                "Invoice ",
+                message["card_invoice"],
+                size="1",
+                color_scheme="gray",
+                data_testid="payment-invoice",
+            ),
         ),
         rx.cond(
             message["card_due"],
             rx.text("Due ", message["card_due"], size="1", color_scheme="gray"),
         ),
+        _payment_details(message),
+        _pay_button(message) if customer else rx.fragment(),
         spacing="1",
         width="240px",
         max_width="100%",
         data_testid="payment-card",
+        data_state=message["card_state"],
     )
 
 
@@ -144,6 +190,6 @@ def card_or(
     return rx.match(
         message["kind"],
         ("offer", offer_card(message, on_claim)),
-        ("payment_request", payment_card(message)),
+        ("payment_request", payment_card(message, customer=on_claim is not None)),
         body,
     )

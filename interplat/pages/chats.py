@@ -8,6 +8,7 @@ from ..components.chat import media_body, receipt, recorder_script, typing_hint
 from ..components.chat_cards import card_or
 from ..components.common import empty_state
 from ..components.customer_composer import ACCEPT_UPLOADS
+from ..components.rfp_composer import rfp_button, rfp_dialog
 from ..components.shell import staff_page
 from ..state.chats import ChatsState as S
 from ..state.live import LiveState
@@ -477,6 +478,7 @@ def _composer() -> rx.Component:
                         aria_label="Record a voice message",
                         data_testid="voice-record",
                     ),
+                    rfp_button(),
                     rx.text_area(
                         id="reply-body",
                         name="body",
@@ -504,6 +506,7 @@ def _composer() -> rx.Component:
                 padding="10px 16px 14px",
             ),
         ),
+        rfp_dialog(),
         spacing="0",
         width="100%",
         border_top=BORDER,

@@ -20,6 +20,7 @@ from ..models import (
     MessageKind,
     Offer,
     OfferClaim,
+    PaymentLineItem,
     PaymentRequest,
     Ticket,
     utcnow,
@@ -63,10 +64,27 @@ def cards_for(session: Session, thread: Iterable[Message]) -> dict[uuid.UUID, Ca
             )
         ).all()
         by_id = {r.id: r for r in requests}
+        biller = session.get(Enterprise, pay_msgs[0].enterprise_id)
+        lines = _line_items(session, list(by_id))
         for m in pay_msgs:
             if request := by_id.get(m.payment_request_id):  # type: ignore[arg-type]
-                cards[m.id] = payment_card(request)
+                cards[m.id] = payment_card(
+                    request, biller=biller.brand_name if biller else "", lines=lines.get(request.id)
+                )
     return cards
+
+
+def _line_items(
+    session: Session, request_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[PaymentLineItem]]:
+    by_request: dict[uuid.UUID, list[PaymentLineItem]] = {}
+    for item in session.exec(
+        select(PaymentLineItem)
+        .where(col(PaymentLineItem.payment_request_id).in_(request_ids))
+        .order_by(col(PaymentLineItem.position))
+    ).all():
+        by_request.setdefault(item.payment_request_id, []).append(item)
+    return by_request
 
 
 def local_day(when: dt.datetime, zone: str) -> str:
@@ -113,13 +131,28 @@ def deal_text(offer: Offer) -> str:
     return f"{format_money(offer.discount_value, offer.currency)} off"
 
 
-def payment_card(request: PaymentRequest) -> Card:
+def payment_card(
+    request: PaymentRequest, *, biller: str = "", lines: list[PaymentLineItem] | None = None
+) -> Card:
+    """Biller, amount, invoice, due date, state; "details" holds the line items, one a line,
+    and "pay_url" the bill page (the customer's "Pay"; the token is derived, never stored)."""
+    from . import payment_requests  # payment_requests posts messages, which read cards
+
     return {
+        "biller": biller,
         "amount": format_money(request.amount_minor, request.currency),
         "text": request.description,
         "invoice": request.invoice_number,
         "due": request.due_date.isoformat() if request.due_date else "",
         "state": request.status,
+        "details": "\n".join(
+            f"{item.description} — {item.quantity} × "
+            f"{format_money(item.unit_amount_minor, request.currency)} = "
+            f"{format_money(item.amount_minor, request.currency)}"
+            for item in lines or []
+        ),
+        "pay_url": payment_requests.bill_path(payment_requests.bill_token(request.id)),
+        "payable": "1" if request.status in payment_requests.OPEN else "",
     }
 
 
