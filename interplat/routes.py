@@ -22,6 +22,10 @@ CUSTOMER_CHAT = "/c/[link_code]"
 # The customer app: the enterprise directory and an enterprise's public offers (no login).
 DIRECTORY = "/chat"
 PUBLIC_OFFERS = "/chat/[enterprise_slug]/offers"
+# The customer's bill (its link is the capability), receipt and wallet (no login).
+BILL = "/bill/[token]"
+RECEIPT = "/receipt/[token]"
+WALLET = "/wallet/[token]"
 API_PREFIX = "/api"
 DEV_PHONE = "/dev/phone"
 # Twilio webhooks (configure these on the Twilio number)
@@ -71,6 +75,11 @@ def blast_offer_path(offer_id: object) -> str:
 def chat_path(link_code: str) -> str:
     """Path of the branded customer chat behind a short link."""
     return f"/c/{link_code}"
+
+
+def wallet_path(bill_token: str) -> str:
+    """The wallet of a bill's customer, reached from that bill."""
+    return f"/wallet/{bill_token}"
 
 
 def public_offers_path(slug: str) -> str:

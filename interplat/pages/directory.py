@@ -7,6 +7,7 @@ import reflex as rx
 
 from .. import routes
 from ..state.directory import DirectoryState as D
+from .directory_bills import bills_section, link_dialog
 
 
 def logo(logo_url: rx.Var, initial: rx.Var, color: rx.Var, size: str = "48px") -> rx.Component:
@@ -173,8 +174,17 @@ def _card(entry: rx.Var) -> rx.Component:
                     href=entry["offers_path"],
                     data_testid="card-offers",
                 ),
+                rx.button(
+                    rx.icon("receipt", size=16),
+                    "Pay a bill",
+                    size="2",
+                    variant="outline",
+                    on_click=D.open_link(entry["slug"], entry["brand_name"]),
+                    data_testid="card-pay-bill",
+                ),
                 width="100%",
                 spacing="2",
+                flex_wrap="wrap",
             ),
             spacing="3",
             width="100%",
@@ -214,6 +224,8 @@ def directory_page() -> rx.Component:
         rx.vstack(
             _search_box(),
             _pending_section(),
+            bills_section(),
+            link_dialog(),
             rx.heading("Businesses", size="3", padding_top="8px"),
             _results(),
             rx.cond(

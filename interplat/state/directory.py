@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import uuid
 
 import reflex as rx
 
 from ..db import session_scope
-from ..services import chat_sessions, directory
-from ..services.errors import NotFound
+from ..models import utcnow
+from ..services import billing_accounts, chat_sessions, directory
+from ..services.errors import DomainError, NotFound
 from .customer import CustomerChatState
 
 
@@ -38,11 +41,38 @@ def _pending_row(chat: chat_sessions.PendingChat) -> dict[str, str]:
     }
 
 
-def _read_directory(query: str, cookie: str) -> tuple[directory.Directory, list]:
+def _bill_row(bill: billing_accounts.BillDue) -> dict[str, str]:
+    return {
+        "brand_name": bill.brand_name,
+        "initial": bill.brand_name[:1].upper(),
+        "primary_color": bill.primary_color,
+        "invoice": bill.invoice_number,
+        "description": bill.description,
+        "amount": bill.amount,
+        "due": bill.due,
+        "path": bill.path,
+    }
+
+
+def _read_directory(query: str, cookie: str) -> tuple[directory.Directory, list, list]:
     with session_scope() as session:
         found = directory.search_directory(session=session, query=query)
         pending = chat_sessions.pending_chats(session=session, cookie=cookie)
-        return found, pending
+        bills = billing_accounts.bills_due(session=session, cookie=cookie)
+        return found, pending, bills
+
+
+def _link(slug: str, form: dict[str, str], failures: list[dt.datetime]) -> str:
+    """The linked customer's id (raises the service's errors)."""
+    with session_scope() as session:
+        customer = billing_accounts.link_account(
+            session=session,
+            slug=slug,
+            account_reference=str(form.get("account", "")),
+            second_factor=str(form.get("check", "")),
+            failures=failures,
+        )
+        return str(customer.id)
 
 
 class DirectoryState(rx.State):
@@ -51,6 +81,43 @@ class DirectoryState(rx.State):
     entries: list[dict[str, str]] = []
     pending: list[dict[str, str]] = []
     more: bool = False
+    bills: list[dict[str, str]] = []
+    # "Pay a bill" with one business: its slug and name while the link form is open.
+    link_slug: str = ""
+    link_name: str = ""
+    link_error: str = ""
+    # This browser session's wrong account tries (the service limits them).
+    _link_failures: list[dt.datetime] = []
+
+    @rx.event
+    def open_link(self, slug: str, name: str):
+        self.link_slug, self.link_name, self.link_error = slug, name, ""
+
+    @rx.event
+    def close_link(self):
+        self.link_slug, self.link_error = "", ""
+
+    @rx.event
+    async def link_account(self, form: dict[str, str]):
+        """Check the account the business issued; on success remember the customer in
+        this browser and list their bills."""
+        now = utcnow()
+        failures = billing_accounts.recent_failures(self._link_failures, now)
+        try:
+            customer_id = await asyncio.to_thread(_link, self.link_slug, form, failures)
+        except billing_accounts.TooManyAttempts as exc:
+            self.link_error = exc.message
+            return None
+        except DomainError as exc:
+            self._link_failures = [*failures, now]
+            self.link_error = exc.message
+            return None
+        chat = await self.get_state(CustomerChatState)
+        chat.chat_session = chat_sessions.remember(chat.chat_session, uuid.UUID(customer_id))
+        # Failures stay counted: one good account must not reset the limit for guessing others.
+        self.link_slug, self.link_error = "", ""
+        await self._refresh()
+        return rx.toast.success(f"Account linked with {self.link_name}.")
 
     @rx.event
     async def load(self):
@@ -70,7 +137,8 @@ class DirectoryState(rx.State):
 
     async def _refresh(self) -> None:
         cookie = (await self.get_state(CustomerChatState)).chat_session
-        found, pending = await asyncio.to_thread(_read_directory, self.query, cookie)
+        found, pending, bills = await asyncio.to_thread(_read_directory, self.query, cookie)
+        self.bills = [_bill_row(bill) for bill in bills]
         self.entries = [_entry_row(entry) for entry in found.entries]
         self.more = found.more
         self.pending = [_pending_row(chat) for chat in pending]

@@ -95,8 +95,9 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 300) 
     raise RuntimeError(f"app did not answer {url} in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-def start_app(database_url: str, log_name: str, **extra_env: str):
-    port = free_port()
+def start_app(database_url: str, log_name: str, port: int | None = None, **extra_env: str):
+    """``port``: chosen up front when the app must know its own URL (``free_port``)."""
+    port = port or free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / log_name
     proc = subprocess.Popen(
