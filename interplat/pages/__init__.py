@@ -7,6 +7,7 @@ import reflex as rx
 from .. import routes
 from ..services.access import Permission
 from ..state.auth import AuthState
+from ..state.bill import BillState
 from ..state.blasts import BlastsState
 from ..state.chats import ChatsState
 from ..state.customer import CustomerChatState
@@ -16,8 +17,12 @@ from ..state.live import LiveState
 from ..state.loop import LoopState
 from ..state.offer_wizard import OfferWizardState
 from ..state.offers import OffersState
+from ..state.payments import PaymentsState
+from ..state.receipt import ReceiptState
 from ..state.tickets import TicketsState
+from ..state.wallet import WalletState
 from . import (
+    bill,
     blasts,
     chats,
     customer_chat,
@@ -28,9 +33,12 @@ from . import (
     loop,
     offer_wizard,
     offers,
+    payments,
     public_offers,
+    receipt,
     sections,
     tickets,
+    wallet,
 )
 
 STAFF_PAGES = [
@@ -42,7 +50,7 @@ STAFF_PAGES = [
     (routes.OFFER_NEW, "New offer", offer_wizard.new_offer_page, Permission.WORKSPACE),
     (routes.OFFER_EDIT, "Edit offer", offer_wizard.edit_offer_page, Permission.WORKSPACE),
     (routes.BLASTS, "Blasts", blasts.blasts_page, Permission.WORKSPACE),
-    (routes.PAYMENTS, "Payments", sections.payments_page, Permission.WORKSPACE),
+    (routes.PAYMENTS, "Payments", payments.payments_page, Permission.WORKSPACE),
     (routes.SETTINGS, "Settings", sections.settings_page, Permission.EDIT_SETTINGS),
 ]
 
@@ -56,6 +64,7 @@ PAGE_LOADS = {
     routes.OFFER_NEW: [OfferWizardState.load],
     routes.OFFER_EDIT: [OfferWizardState.load],
     routes.BLASTS: [BlastsState.load],
+    routes.PAYMENTS: [PaymentsState.load],
 }
 
 
@@ -98,6 +107,12 @@ def register(app: rx.App) -> None:
         title="Offers · Interplat",
         on_load=PublicOffersState.load,
     )
+    for page, route, title, load in (
+        (bill.bill_page, routes.BILL, "Your bill", BillState.load),
+        (receipt.receipt_page, routes.RECEIPT, "Receipt", ReceiptState.load),
+        (wallet.wallet_page, routes.WALLET, "Your cards", WalletState.load),
+    ):
+        app.add_page(page, route=route, title=title, on_load=load)
     app.add_page(
         dev_phone.dev_phone_page,
         route=routes.DEV_PHONE,

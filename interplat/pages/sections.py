@@ -16,12 +16,6 @@ def _section(title: str, icon: str, empty_title: str, text: str):  # type: ignor
     return page
 
 
-payments_page = _section(
-    "Payments",
-    "credit-card",
-    "No payment requests yet",
-    "Requests for payment you send in chat or by CSV will be tracked here.",
-)
 settings_page = _section(
     "Settings",
     "settings",
