@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ..services.payment_requests import CURRENCIES, MAX_ATTACHMENT_BYTES
+from ..services.payment_fields import CURRENCIES, MAX_ATTACHMENT_BYTES
 from ..state.rfp_composer import RfpComposerState
 
 S = RfpComposerState

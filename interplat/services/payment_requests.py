@@ -1,4 +1,5 @@
-"""Requests for payment (RFPs): created, sent into the chat or by SMS/email link, viewed, closed.
+"""Requests for payment (RFPs): created, sent into the chat, viewed, closed (delivery by
+SMS/email link: ``payment_delivery``; field limits and parsing: ``payment_fields``).
 
 The bill link is ``/bill/<token>``. The token is an HMAC of the request id under the
 deployment's secret key (24 bytes, URL-safe): unguessable without the key, never stored
@@ -13,17 +14,12 @@ import datetime as dt
 import hashlib
 import hmac
 import uuid
-import zoneinfo
-from decimal import Decimal, InvalidOperation
-from typing import Protocol
 
 from sqlmodel import Session, col, select
 
 from ..config import get_settings
 from ..models import (
     OPEN_TICKET_STATUSES,
-    Attachment,
-    Customer,
     Enterprise,
     Message,
     MessageKind,
@@ -34,30 +30,25 @@ from ..models import (
     Ticket,
     utcnow,
 )
-from . import email, events, messages, sms, thread_markers, tickets
+from . import events, messages, thread_markers, tickets
 from .access import access_customer, access_ticket, require_workspace
 from .auth import Principal
 from .errors import Conflict, NotFound, ValidationFailed
-from .money import EXPONENTS, format_money
+from .money import format_money
+from .payment_fields import (
+    MAX_DESCRIPTION,
+    LineItem,
+    check_amount,
+    check_attachment,
+    check_due_date,
+    check_invoice,
+    check_line_items,
+    local_today,
+)
 
 BILL_PREFIX = "/bill"
-CURRENCIES = ("USD", "CAD", "EUR", "GBP", "AUD", "JPY")
-MAX_MAJOR_UNITS = 1_000_000  # per request, in the currency's major unit
-MAX_DESCRIPTION = 2000
-MAX_INVOICE = 64
-MAX_LINE_ITEMS = 100
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 S = PaymentRequestStatus
 OPEN = (S.DRAFT, S.SENT, S.VIEWED, S.FAILED)  # can still be paid or cancelled
-LineItem = tuple[str, int, int]  # description, quantity, unit amount (minor units)
-
-
-class BillFields(Protocol):
-    """What the link text and subject read (a request, or a bulk row before it exists)."""
-
-    amount_minor: int
-    currency: str
-    invoice_number: str
 
 
 def bill_token(request_id: uuid.UUID) -> str:
@@ -87,89 +78,6 @@ def bill_path(token: str) -> str:
 def bill_url(request_token: str) -> str:
     """The absolute bill link for SMS and email."""
     return get_settings().public_base_url.rstrip("/") + bill_path(request_token)
-
-
-def max_amount_minor(currency: str) -> int:
-    return MAX_MAJOR_UNITS * 10 ** EXPONENTS.get(currency, 2)
-
-
-def local_today(enterprise: Enterprise | None, now: dt.datetime) -> dt.date:
-    """Today on the enterprise's clock (a due date is a local day)."""
-    try:
-        zone = zoneinfo.ZoneInfo((enterprise.timezone if enterprise else "") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return now.astimezone(zone).date()
-
-
-def check_amount(amount_minor: int, currency: str) -> str:
-    """The currency, upper-cased, or ``ValidationFailed`` for a bad amount or currency."""
-    code = (currency or "").strip().upper()
-    if code not in CURRENCIES:
-        raise ValidationFailed(
-            f"Currency must be one of {', '.join(CURRENCIES)}.", field="currency"
-        )
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise ValidationFailed("The amount must be more than zero.", field="amount")
-    if amount_minor > max_amount_minor(code):
-        cap = format_money(max_amount_minor(code), code)
-        raise ValidationFailed(f"The amount cannot be more than {cap}.", field="amount")
-    return code
-
-
-def check_invoice(session: Session, enterprise_id: uuid.UUID, invoice_number: str) -> str:
-    """Optional; when given, unique among the enterprise's requests that are not cancelled."""
-    invoice = (invoice_number or "").strip()
-    if len(invoice) > MAX_INVOICE:
-        raise ValidationFailed(
-            f"Invoice numbers have at most {MAX_INVOICE} characters.", field="invoice_number"
-        )
-    if (
-        invoice
-        and session.exec(
-            select(PaymentRequest.id).where(
-                PaymentRequest.enterprise_id == enterprise_id,
-                PaymentRequest.invoice_number == invoice,
-                PaymentRequest.status != S.CANCELLED,
-            )
-        ).first()
-    ):
-        raise Conflict(f"Invoice {invoice} was already requested.", field="invoice_number")
-    return invoice
-
-
-def check_line_items(items: list[LineItem], amount_minor: int) -> list[LineItem]:
-    """Clean lines whose total is the amount (an empty list is fine)."""
-    if len(items) > MAX_LINE_ITEMS:
-        raise ValidationFailed(f"At most {MAX_LINE_ITEMS} line items.", field="line_items")
-    clean = []
-    for number, (text, quantity, unit) in enumerate(items, start=1):
-        text = (text or "").strip()
-        if not text or len(text) > 300:
-            raise ValidationFailed(f"Line {number} needs a description (1–300 characters).")
-        if not isinstance(quantity, int) or not 1 <= quantity <= 10_000:
-            raise ValidationFailed(f"Line {number}: the quantity must be 1–10,000.")
-        if not isinstance(unit, int) or unit <= 0:
-            raise ValidationFailed(f"Line {number}: the unit price must be more than zero.")
-        clean.append((text, quantity, unit))
-    if clean and sum(q * u for _, q, u in clean) != amount_minor:
-        raise ValidationFailed("The line items must add up to the amount.", field="line_items")
-    return clean
-
-
-def check_due_date(due_date: dt.date | None, enterprise: Enterprise | None, now: dt.datetime):
-    if due_date is not None and due_date < local_today(enterprise, now):
-        raise ValidationFailed("The due date cannot be in the past.", field="due_date")
-
-
-def check_attachment(session: Session, enterprise_id: uuid.UUID, attachment_id: uuid.UUID | None):
-    if attachment_id is None:
-        return
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.enterprise_id != enterprise_id:
-        raise NotFound("Attachment not found.", field="attachment")
-    if attachment.content_type != "application/pdf" or attachment.size_bytes > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed("Attach a PDF invoice of at most 10 MB.", field="attachment")
 
 
 def create_request(
@@ -281,7 +189,7 @@ def announce(session: Session, request: PaymentRequest) -> None:
     )
 
 
-def _mark_sent(session: Session, request: PaymentRequest, now: dt.datetime) -> None:
+def mark_sent(session: Session, request: PaymentRequest, now: dt.datetime) -> None:
     if request.status == S.DRAFT:
         request.status, request.sent_at = S.SENT, now
     session.add(request)
@@ -301,7 +209,7 @@ def send_in_chat(
     get_request(session=session, principal=principal, request_id=request.id)
     if request.status not in OPEN:
         raise Conflict(f"This request is {request.status} and cannot be sent.")
-    ticket = _chat_of(session, request)
+    ticket = chat_of(session, request)
     if ticket is None:
         raise Conflict("This customer has no open chat.", field="ticket")
     message = messages.post_message(
@@ -316,7 +224,7 @@ def send_in_chat(
     message.payment_request_id = request.id
     request.ticket_id = ticket.id
     session.add(message)
-    _mark_sent(session, request, now)
+    mark_sent(session, request, now)
     thread_markers.mark(
         session=session,
         ticket_id=ticket.id,
@@ -328,7 +236,7 @@ def send_in_chat(
     return message
 
 
-def _chat_of(session: Session, request: PaymentRequest) -> Ticket | None:
+def chat_of(session: Session, request: PaymentRequest) -> Ticket | None:
     if request.ticket_id is not None:
         ticket = session.get(Ticket, request.ticket_id)
         if ticket is not None and ticket.status in OPEN_TICKET_STATUSES:
@@ -336,82 +244,6 @@ def _chat_of(session: Session, request: PaymentRequest) -> Ticket | None:
     return tickets.find_open_ticket(
         session=session, enterprise_id=request.enterprise_id, customer_id=request.customer_id
     )
-
-
-def link_text(
-    enterprise: Enterprise | None, request: BillFields, url: str, amount_text: str = ""
-) -> str:
-    """The SMS (and email body) that carries the bill link (``amount_text``: preformatted)."""
-    brand = enterprise.brand_name if enterprise else "Your biller"
-    amount = amount_text or format_money(request.amount_minor, request.currency)
-    invoice = f" (invoice {request.invoice_number})" if request.invoice_number else ""
-    return f"{brand} sent you a bill for {amount}{invoice}. View and pay: {url}"
-
-
-def deliver(
-    *,
-    session: Session,
-    principal: Principal,
-    request: PaymentRequest,
-    now: dt.datetime | None = None,
-) -> str:
-    """Send by the best channel: the open chat, else an SMS link, else an email link.
-
-    Returns "chat", "sms" or "email"; ``ValidationFailed`` when the customer cannot be
-    reached (no open chat, no textable phone, no email).
-    """
-    now = now or utcnow()
-    get_request(session=session, principal=principal, request_id=request.id)
-    if request.status not in OPEN:
-        raise Conflict(f"This request is {request.status} and cannot be sent.")
-    if _chat_of(session, request) is not None:
-        send_in_chat(session=session, principal=principal, request=request, now=now)
-        return "chat"
-    customer = session.get(Customer, request.customer_id)
-    enterprise = session.get(Enterprise, request.enterprise_id)
-    text = link_text(enterprise, request, bill_url(bill_token(request.id)))
-    channel = best_channel(session, customer)
-    meta = {"payment_request_id": str(request.id)}
-    if channel == "sms" and customer is not None and customer.phone:
-        sms.queue_sms(
-            session=session,
-            enterprise_id=request.enterprise_id,
-            to=customer.phone,
-            body=text,
-            meta=meta,
-            suppression_checked=True,
-            now=now,
-        )
-    elif channel == "email" and customer is not None:
-        email.queue_email(
-            session=session,
-            enterprise_id=request.enterprise_id,
-            to=customer.email,
-            subject=email_subject(enterprise, request),
-            body=text,
-            meta=meta,
-            now=now,
-        )
-    else:
-        raise ValidationFailed("This customer has no open chat, textable phone or email.")
-    _mark_sent(session, request, now)
-    return channel
-
-
-def best_channel(session: Session, customer: Customer | None) -> str:
-    """ "sms" for a phone not on the STOP list, else "email" when there is one, else ""."""
-    if customer is None:
-        return ""
-    if customer.phone and not sms.is_suppressed(
-        session=session, enterprise_id=customer.enterprise_id, phone=customer.phone
-    ):
-        return "sms"
-    return "email" if customer.email else ""
-
-
-def email_subject(enterprise: Enterprise | None, request: BillFields) -> str:
-    brand = enterprise.brand_name if enterprise else "Your biller"
-    return f"{brand}: bill for {format_money(request.amount_minor, request.currency)}"
 
 
 def mark_viewed(
@@ -507,32 +339,3 @@ def bulk_from_csv(
         session=session, principal=principal, checked=checked, now=now
     )
     return summary, checked
-
-
-def parse_amount(text: str, currency: str, field: str = "amount") -> int:
-    """ "49.99" → 4999 (exactly, in the currency's minor units), or ``ValidationFailed``."""
-    exponent = EXPONENTS.get((currency or "USD").upper(), 2)
-    cleaned = (text or "").strip().replace(",", "").removeprefix("$")
-    try:
-        value = Decimal(cleaned).scaleb(exponent)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value != value.to_integral_value():
-        raise ValidationFailed(f"Write the amount like 49.99 (not “{text[:20]}”).", field=field)
-    return int(value)
-
-
-def parse_line_items(text: str, currency: str) -> list[LineItem]:
-    """One item a line, "description; quantity; unit price" ("Labour; 2; 40.00")."""
-    items = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split(";")]
-        if len(parts) != 3 or not parts[1].isdigit():
-            raise ValidationFailed(
-                f"Line item {number}: write “description; quantity; unit price”.",
-                field="line_items",
-            )
-        items.append((parts[0], int(parts[1]), parse_amount(parts[2], currency, "line_items")))
-    return items

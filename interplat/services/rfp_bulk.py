@@ -36,7 +36,7 @@ from .customers import normalize_phone
 from .errors import InvalidPhoneNumber, ValidationFailed
 from .loop_phones import fast_e164
 from .money import EXPONENTS, format_money
-from .payment_requests import (
+from .payment_fields import (
     CURRENCIES,
     MAX_DESCRIPTION,
     MAX_INVOICE,

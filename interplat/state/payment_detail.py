@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 
 from ..db import session_scope
-from ..services import payment_detail, payment_export, payment_requests
+from ..services import payment_delivery, payment_detail, payment_export, payment_requests
 from ..services.auth import Principal
 from ..services.errors import DomainError
 from ..services.messages import MessagePublic
@@ -48,7 +48,7 @@ def create_and_deliver(
             invoice_number=invoice,
             description=description,
         )
-        return payment_requests.deliver(session=session, principal=principal, request=request)
+        return payment_delivery.deliver(session=session, principal=principal, request=request)
 
 
 SENDERS = {"customer": "Customer", "csr": "Staff", "system": "System", "assistant": "Assistant"}

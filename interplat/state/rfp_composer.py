@@ -8,12 +8,12 @@ from typing import Any
 
 import reflex as rx
 
-from ..services import attachments, payment_requests
+from ..services import attachments, payment_fields, payment_requests
 from ..services.auth import Principal
 from ..services.errors import DomainError, ValidationFailed
 from .chats import ChatsState
 
-MAX_PDF = payment_requests.MAX_ATTACHMENT_BYTES
+MAX_PDF = payment_fields.MAX_ATTACHMENT_BYTES
 
 
 def _send(session: Any, principal: Principal, ticket_id: str, form: dict[str, str], pdf: str):
@@ -32,11 +32,11 @@ def _send(session: Any, principal: Principal, ticket_id: str, form: dict[str, st
         principal=principal,
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
-        amount_minor=payment_requests.parse_amount(form.get("amount", ""), currency),
+        amount_minor=payment_fields.parse_amount(form.get("amount", ""), currency),
         currency=currency,
         invoice_number=form.get("invoice_number", ""),
         description=form.get("description", ""),
-        line_items=payment_requests.parse_line_items(form.get("line_items", ""), currency),
+        line_items=payment_fields.parse_line_items(form.get("line_items", ""), currency),
         due_date=due_date,
         attachment_id=uuid.UUID(pdf) if pdf else None,
     )

@@ -9,7 +9,15 @@ import pytest
 from sqlmodel import select
 
 from interplat.models import Message, OutboxMessage, PaymentRequest, ThreadMarker
-from interplat.services import attachments, chat_cards, messages, payment_requests, sms, tickets
+from interplat.services import (
+    attachments,
+    chat_cards,
+    messages,
+    payment_delivery,
+    payment_requests,
+    sms,
+    tickets,
+)
 from interplat.services.auth import Principal
 from interplat.services.errors import Conflict, NotFound, ValidationFailed
 from tests.factories import make_customer, make_enterprise, make_ticket, make_user
@@ -124,7 +132,7 @@ def test_another_tenant_cannot_bill_or_read_a_request(session, world):
     with pytest.raises(NotFound):
         payment_requests.get_request(session=session, principal=intruder, request_id=request.id)
     with pytest.raises(NotFound):
-        payment_requests.deliver(session=session, principal=intruder, request=request)
+        payment_delivery.deliver(session=session, principal=intruder, request=request)
 
 
 def test_send_in_chat_posts_the_card_marks_sent_and_records_a_marker(session, world, bus):
@@ -157,13 +165,13 @@ def test_deliver_prefers_the_open_chat_then_sms_then_email(session, world):
     enterprise, csr, customer = world
     ticket = make_ticket(session, enterprise, customer)
     in_chat = create(session, csr, customer)
-    assert payment_requests.deliver(session=session, principal=csr, request=in_chat) == "chat"
+    assert payment_delivery.deliver(session=session, principal=csr, request=in_chat) == "chat"
     tickets.end_ticket(session=session, ticket=ticket, outcome="resolved")
     by_sms = create(session, csr, customer, invoice_number="INV-2")
-    assert payment_requests.deliver(session=session, principal=csr, request=by_sms) == "sms"
+    assert payment_delivery.deliver(session=session, principal=csr, request=by_sms) == "sms"
     sms.suppress(session=session, enterprise_id=enterprise.id, phone=customer.phone)
     by_email = create(session, csr, customer, invoice_number="INV-3")
-    assert payment_requests.deliver(session=session, principal=csr, request=by_email) == "email"
+    assert payment_delivery.deliver(session=session, principal=csr, request=by_email) == "email"
     outbox = session.exec(select(OutboxMessage).order_by(OutboxMessage.created_at)).all()
     assert [(m.channel, m.to_address) for m in outbox] == [
         ("sms", customer.phone),
@@ -180,7 +188,7 @@ def test_a_customer_with_no_way_to_reach_is_refused(session, world):
     sms.suppress(session=session, enterprise_id=enterprise.id, phone=silent.phone)
     request = create(session, csr, silent)
     with pytest.raises(ValidationFailed, match="no open chat"):
-        payment_requests.deliver(session=session, principal=csr, request=request)
+        payment_delivery.deliver(session=session, principal=csr, request=request)
     assert request.status == "draft"
 
 

@@ -114,6 +114,10 @@ def test_each_payer_gets_the_best_channel(session, csr):
     assert card.customer_id == chatting.id
     emails = session.exec(select(OutboxMessage.to_address).where(OutboxMessage.channel == "email"))
     assert sorted(emails.all()) == ["only@example.com", "stop@example.com"]
+    # Known payers are matched, not changed (the row's email only addresses the bill).
+    assert count(session, Customer) == 4 and session.get(Customer, stopped.id).email == ""
+    ids = session.exec(select(PaymentRequest.id)).all()
+    assert len(ids) == 4 and {i.version for i in ids} == {7}  # time-ordered
 
 
 def test_invoices_already_requested_and_other_tenants(session, csr):
