@@ -161,6 +161,32 @@ def running_app(tmp_path_factory) -> Iterator[RunningApp]:
         stop_app(proc)
 
 
+@pytest.fixture(scope="module")
+def fresh_app(tmp_path_factory) -> Iterator[RunningApp]:
+    """An app of the test module's own, on freshly seeded demo data, that knows its own URL
+    (the sandbox's hosted pages and webhooks, and SMS links, point back at it).
+
+    For journeys that need the demo's starting point (an empty head of the queue) or a
+    public URL. Its build lives apart from the session's app (a build bakes in the port),
+    in one folder the modules share: they run one after another.
+    """
+    database_url, links = seeded_database(tmp_path_factory.mktemp("e2e-fresh"))
+    port = free_port()
+    base = f"http://localhost:{port}"
+    proc, _ = start_app(
+        database_url,
+        "e2e-fresh-server.log",
+        port=port,
+        INTERPLAT_PUBLIC_BASE_URL=base,
+        INTERPLAT_API_BASE_URL=base,
+        REFLEX_WEB_WORKDIR=str(tmp_path_factory.getbasetemp() / "fresh-web" / ".web"),
+    )
+    try:
+        yield RunningApp(url=base, database_url=database_url, customer_links=links)
+    finally:
+        stop_app(proc)
+
+
 @pytest.fixture(scope="session")
 def scaled_app(tmp_path_factory) -> Iterator[RunningApp]:
     """Two backend workers sharing Reflex state and events through Redis."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -25,24 +24,9 @@ GOOD, DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"
 
 
 @pytest.fixture(scope="module")
-def pay_app(tmp_path_factory) -> Iterator[RunningApp]:
-    """The app with its public URL known up front: the sandbox's hosted pages and its
-    webhooks must point back at this very server."""
-    database_url, links = e2e.seeded_database(tmp_path_factory.mktemp("e2e-bill"))
-    port = e2e.free_port()
-    base = f"http://localhost:{port}"
-    proc, _ = e2e.start_app(
-        database_url,
-        "e2e-bill-server.log",
-        port=port,
-        INTERPLAT_PUBLIC_BASE_URL=base,
-        INTERPLAT_API_BASE_URL=base,
-        INTERPLAT_PAYMENT_PROVIDER="sandbox",
-    )
-    try:
-        yield RunningApp(url=base, database_url=database_url, customer_links=links)
-    finally:
-        e2e.stop_app(proc)
+def pay_app(fresh_app) -> RunningApp:
+    """The sandbox's hosted pages and webhooks point back at this app's own URL."""
+    return fresh_app
 
 
 def send_rfp(app: RunningApp, ticket_id, csr_email: str, cents: int, invoice: str) -> str:

@@ -11,11 +11,12 @@ from interplat.models import CallLog, Customer, Ticket
 from tests.e2e.conftest import log_in, path_is, shot
 
 CALLER = "+14155550142"  # not a demo customer: a first-time caller
+# ``fresh_app``: the demo's own queue, so the caller shows in the head of "Waiting now".
 
 
-def test_call_press_1_text_link_chat_and_the_csr_queue(running_app, phone, desktop):
+def test_call_press_1_text_link_chat_and_the_csr_queue(fresh_app, phone, desktop):
     page = phone.new_page()
-    page.goto(running_app.at("/dev/phone"))
+    page.goto(fresh_app.at("/dev/phone"))
     expect(page.get_by_test_id("dev-phone")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("dev-number-value")).to_have_text("+14155550199")
     page.get_by_test_id("dev-caller").fill(CALLER)
@@ -46,7 +47,7 @@ def test_call_press_1_text_link_chat_and_the_csr_queue(running_app, phone, deskt
     )
     shot(page, "dev-phone-chat-phone")
 
-    with session_scope(running_app.database_url) as session:
+    with session_scope(fresh_app.database_url) as session:
         customer = session.exec(select(Customer).where(Customer.phone == CALLER)).one()
         ticket = session.exec(select(Ticket).where(Ticket.customer_id == customer.id)).one()
         call = session.exec(select(CallLog).where(CallLog.from_number == CALLER)).one()
@@ -55,7 +56,7 @@ def test_call_press_1_text_link_chat_and_the_csr_queue(running_app, phone, deskt
     assert source == "ivr"
 
     csr = desktop.new_page()
-    log_in(csr, running_app, "carlos@symphony.demo")
+    log_in(csr, fresh_app, "carlos@symphony.demo")
     expect(csr).to_have_url(path_is("/dashboard"))
     row = csr.locator(f'[data-testid="waiting-ticket"][data-reference="{reference}"]')
     expect(row).to_be_visible(timeout=30_000)
@@ -64,9 +65,9 @@ def test_call_press_1_text_link_chat_and_the_csr_queue(running_app, phone, deskt
     shot(csr, "dev-phone-csr-dashboard")
 
 
-def test_pressing_2_transfers_to_the_agent_line(running_app, phone):
+def test_pressing_2_transfers_to_the_agent_line(fresh_app, phone):
     page = phone.new_page()
-    page.goto(running_app.at("/dev/phone"))
+    page.goto(fresh_app.at("/dev/phone"))
     expect(page.get_by_test_id("dev-phone")).to_be_visible(timeout=30_000)
     page.get_by_test_id("dev-caller").fill("+14155550143")
     page.get_by_test_id("dev-call").click()
@@ -77,9 +78,9 @@ def test_pressing_2_transfers_to_the_agent_line(running_app, phone):
     shot(page, "dev-phone-transfer-phone")
 
 
-def test_a_bad_caller_number_is_refused_clearly(running_app, phone):
+def test_a_bad_caller_number_is_refused_clearly(fresh_app, phone):
     page = phone.new_page()
-    page.goto(running_app.at("/dev/phone"))
+    page.goto(fresh_app.at("/dev/phone"))
     expect(page.get_by_test_id("dev-phone")).to_be_visible(timeout=30_000)
     page.get_by_test_id("dev-caller").fill("12")
     page.get_by_test_id("dev-call").click()
@@ -87,14 +88,14 @@ def test_a_bad_caller_number_is_refused_clearly(running_app, phone):
     expect(page.get_by_test_id("dev-spoken")).to_have_count(0)
 
 
-def test_a_csrs_talk_now_call_rings_the_dev_phone(running_app, phone):
+def test_a_csrs_talk_now_call_rings_the_dev_phone(fresh_app, phone):
     """Priya calls the customer of her ticket: the handset rings, answers, hangs up, and
     the thread records both ends."""
     from interplat.models import Message, User
     from interplat.services import talk_now, telephony
     from interplat.services.auth import Principal
 
-    with session_scope(running_app.database_url) as session:
+    with session_scope(fresh_app.database_url) as session:
         priya = session.exec(select(User).where(User.email == "priya@symphony.demo")).one()
         ticket = session.exec(
             select(Ticket).where(Ticket.assignee_id == priya.id, Ticket.status == "assigned")
@@ -105,11 +106,11 @@ def test_a_csrs_talk_now_call_rings_the_dev_phone(running_app, phone):
             principal=Principal(priya.id, priya.enterprise_id, "csr", priya.full_name, "", ""),
             ticket_id=ticket.id,
             gateway=telephony.DevOutboxGateway(),
-            base_url=running_app.url,
+            base_url=fresh_app.url,
         )
 
     page = phone.new_page()
-    page.goto(running_app.at("/dev/phone"))
+    page.goto(fresh_app.at("/dev/phone"))
     expect(page.get_by_test_id("dev-phone")).to_be_visible(timeout=30_000)
     page.get_by_test_id("dev-caller").fill(customer_phone)
     expect(page.get_by_test_id("dev-incoming-title")).to_have_text(
@@ -122,7 +123,7 @@ def test_a_csrs_talk_now_call_rings_the_dev_phone(running_app, phone):
     page.get_by_test_id("dev-incoming-hang-up").click()
     expect(page.get_by_test_id("dev-incoming")).to_have_count(0)
 
-    with session_scope(running_app.database_url) as session:
+    with session_scope(fresh_app.database_url) as session:
         call = session.get(CallLog, started.call_id)
         assert (call.status, call.outcome) == ("completed", "talked")
         said = session.exec(
