@@ -140,3 +140,45 @@ def pager(state: Any, testid: str) -> rx.Component:
         align="center",
         width="100%",
     )
+
+
+def csv_drop(state: Any, upload_id: str, hint: str, max_bytes: int, testid: str) -> rx.Component:
+    """A CSV file's drop zone with the file-level error under it (imports by CSV).
+
+    ``state`` has ``upload(files)`` and ``file_error``; test ids ``<testid>-drop`` and
+    ``<testid>-error``.
+    """
+    return rx.vstack(
+        rx.upload.root(
+            rx.vstack(
+                rx.icon("file-spreadsheet", size=32, color=rx.color("accent", 9)),
+                rx.text("Drop a CSV file here, or click to choose one", weight="medium"),
+                rx.text(hint, size="1", color_scheme="gray", align="center"),
+                align="center",
+                spacing="2",
+                padding="28px",
+            ),
+            id=upload_id,
+            accept={"text/csv": [".csv"], "text/plain": [".txt"]},
+            max_size=max_bytes,
+            multiple=False,
+            on_drop=state.upload(rx.upload_files(upload_id=upload_id)),
+            border=f"2px dashed {rx.color('gray', 6)}",
+            border_radius="12px",
+            width="100%",
+            cursor="pointer",
+            data_testid=f"{testid}-drop",
+        ),
+        rx.cond(
+            state.file_error != "",
+            rx.callout(
+                state.file_error,
+                icon="triangle-alert",
+                color_scheme="red",
+                size="1",
+                width="100%",
+                data_testid=f"{testid}-error",
+            ),
+        ),
+        width="100%",
+    )

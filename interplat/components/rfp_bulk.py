@@ -10,6 +10,7 @@ import reflex as rx
 
 from ..services.rfp_bulk import MAX_BYTES
 from ..state.rfp_bulk import CREATING, DONE, PICK, RfpBulkState
+from .common import csv_drop
 
 S = RfpBulkState
 UPLOAD_ID = "rfp-csv"
@@ -27,45 +28,13 @@ def rfp_bulk_button() -> rx.Component:
 
 
 def _picker() -> rx.Component:
-    return rx.vstack(
-        rx.upload.root(
-            rx.vstack(
-                rx.icon("file-spreadsheet", size=32, color=rx.color("accent", 9)),
-                rx.text("Drop a CSV file here, or click to choose one", weight="medium"),
-                rx.text(
-                    "Columns: phone and/or email, amount (e.g. 49.99), currency, "
-                    "invoice_number, description, due_date (YYYY-MM-DD). Up to 30 MB.",
-                    size="1",
-                    color_scheme="gray",
-                    align="center",
-                ),
-                align="center",
-                spacing="2",
-                padding="28px",
-            ),
-            id=UPLOAD_ID,
-            accept={"text/csv": [".csv"], "text/plain": [".txt"]},
-            max_size=MAX_BYTES,
-            multiple=False,
-            on_drop=S.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-            border=f"2px dashed {rx.color('gray', 6)}",
-            border_radius="12px",
-            width="100%",
-            cursor="pointer",
-            data_testid="rfp-bulk-drop",
-        ),
-        rx.cond(
-            S.file_error != "",
-            rx.callout(
-                S.file_error,
-                icon="triangle-alert",
-                color_scheme="red",
-                size="1",
-                width="100%",
-                data_testid="rfp-bulk-error",
-            ),
-        ),
-        width="100%",
+    return csv_drop(
+        S,
+        UPLOAD_ID,
+        "Columns: phone and/or email, amount (e.g. 49.99), currency, "
+        "invoice_number, description, due_date (YYYY-MM-DD). Up to 30 MB.",
+        MAX_BYTES,
+        "rfp-bulk",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ..components.common import csv_drop
 from ..services.loop_import import MAX_BYTES
 from ..state.loop_import import DONE, IMPORTING, PICK, PREVIEW, LoopImportState
 
@@ -24,45 +25,13 @@ def import_button() -> rx.Component:
 
 
 def _picker() -> rx.Component:
-    return rx.vstack(
-        rx.upload.root(
-            rx.vstack(
-                rx.icon("file-spreadsheet", size=32, color=rx.color("accent", 9)),
-                rx.text("Drop a CSV file here, or click to choose one", weight="medium"),
-                rx.text(
-                    "Columns: phone (required), first name, last name, email, tags "
-                    "(separated by ; or |), opt_in. Up to 20 MB.",
-                    size="1",
-                    color_scheme="gray",
-                    align="center",
-                ),
-                align="center",
-                spacing="2",
-                padding="28px",
-            ),
-            id=UPLOAD_ID,
-            accept={"text/csv": [".csv"], "text/plain": [".txt"]},
-            max_size=MAX_BYTES,
-            multiple=False,
-            on_drop=S.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-            border=f"2px dashed {rx.color('gray', 6)}",
-            border_radius="12px",
-            width="100%",
-            cursor="pointer",
-            data_testid="loop-import-drop",
-        ),
-        rx.cond(
-            S.file_error != "",
-            rx.callout(
-                S.file_error,
-                icon="triangle-alert",
-                color_scheme="red",
-                size="1",
-                width="100%",
-                data_testid="loop-import-error",
-            ),
-        ),
-        width="100%",
+    return csv_drop(
+        S,
+        UPLOAD_ID,
+        "Columns: phone (required), first name, last name, email, tags "
+        "(separated by ; or |), opt_in. Up to 20 MB.",
+        MAX_BYTES,
+        "loop-import",
     )
 
 
