@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -125,7 +126,15 @@ class SmtpGateway:
         self.host, self.port, self.username, self.password = host, port, username, password
 
     def send(self, jobs: list[EmailJob]) -> dict[uuid.UUID, SendFailure]:
-        return asyncio.run(self._send_all(jobs)) if jobs else {}
+        if not jobs:
+            return {}
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the scheduler's worker thread: no loop of its own
+            return asyncio.run(self._send_all(jobs))
+        # Called from a thread that runs a loop: send from a thread of our own.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self._send_all(jobs)).result()
 
     async def _send_all(self, jobs: list[EmailJob]) -> dict[uuid.UUID, SendFailure]:
         client = aiosmtplib.SMTP(

@@ -51,3 +51,15 @@ def end_link(app, code: str, *, revoke: bool = False) -> None:
         else:
             link.expires_at = utcnow() - dt.timedelta(minutes=1)
         session.add(link)
+
+
+def take_chat(csr, app, ticket_id: str) -> None:
+    """The CSR opens a waiting chat (as from the ticket list) and takes it from its thread.
+
+    The header's picker shows only the head of the queue, which other tests fill.
+    """
+    from playwright.sync_api import expect
+
+    csr.goto(app.at(f"/chats?ticket={ticket_id}"))
+    csr.get_by_test_id("chat-take").click(timeout=30_000)
+    expect(csr.get_by_test_id("reply-input")).to_be_visible(timeout=20_000)

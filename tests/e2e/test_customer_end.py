@@ -18,6 +18,7 @@ from interplat.models import (
     SenderKind,
     Ticket,
 )
+from tests.e2e.chats import take_chat
 from tests.e2e.conftest import DESKTOP, PHONE, log_in, shot
 from tests.e2e.test_chat_workspace import open_chat
 from tests.factories import rows
@@ -68,8 +69,7 @@ def test_receipts_loop_offer_and_rating_from_the_customers_phone(running_app, br
         # The CSR takes the chat: delivered, then read, live on the customer's phone.
         csr = desk_ctx.new_page()
         log_in(csr, running_app, "priya@symphony.demo")
-        csr.get_by_test_id("pull-pick").click()
-        csr.get_by_test_id("pull-choice").filter(has_text=chat.name).click()
+        take_chat(csr, running_app, chat.ticket_id)
         expect(csr).to_have_url(re.compile(r"/chats/?\?ticket=" + chat.ticket_id), timeout=20_000)
         expect(mine.get_by_test_id("receipt")).to_have_attribute(
             "data-receipt", "read", timeout=15_000

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from interplat.models import PaymentRequest, ThreadMarker
 from interplat.services import payment_requests
+from tests.e2e.chats import take_chat
 from tests.e2e.conftest import DESKTOP, PHONE, log_in, shot
 from tests.e2e.test_chat_workspace import open_chat
 from tests.factories import rows
@@ -26,8 +27,7 @@ def test_request_payment_from_the_composer_shows_the_card_on_the_phone(running_a
 
         csr = desk_ctx.new_page()
         log_in(csr, running_app, "priya@symphony.demo")
-        csr.get_by_test_id("pull-pick").click()
-        csr.get_by_test_id("pull-choice").filter(has_text=chat.name).click()
+        take_chat(csr, running_app, chat.ticket_id)
         expect(csr).to_have_url(re.compile(r"/chats/?\?ticket=" + chat.ticket_id), timeout=20_000)
 
         # Bad input: a clear message, nothing sent.

@@ -105,3 +105,22 @@ def test_bad_email_is_refused(session, to, subject, body):
             session=session, enterprise_id=enterprise.id, to=to, subject=subject, body=body
         )
     assert session.exec(select(OutboxMessage)).all() == []
+
+
+def test_a_thread_already_running_an_event_loop_can_send(smtp_server):
+    """Playwright's sync API (the e2e tests) or a caller inside async code runs a loop in
+    the calling thread; sending must not need that thread's own loop."""
+    import asyncio
+    import uuid
+
+    controller, inbox = smtp_server
+    gateway = email.SmtpGateway(controller.hostname, controller.port)
+    job = email.EmailJob(
+        id=uuid.uuid4(), to="pat@example.com", from_="x@y.co", subject="s", body="b"
+    )
+
+    async def inside_a_loop() -> dict:
+        return gateway.send([job])
+
+    assert asyncio.run(inside_a_loop()) == {}
+    assert len(inbox.received) == 1
